@@ -1,0 +1,53 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./http/env";
+import { accessLog } from "./http/middleware/access-log";
+import { authenticateApiKey } from "./http/middleware/authenticate";
+import { jsonBodyGuard } from "./http/middleware/body-guard";
+import { limitByApiKey, limitByClientIp } from "./http/middleware/rate-limit";
+import { requestId } from "./http/middleware/request-id";
+import { notFoundHandler } from "./http/not-found";
+import { problemResponse, validationError } from "./http/problem";
+import { apiKeysRoutes } from "./http/routes/api-keys";
+import { docsRoutes } from "./http/routes/docs";
+import { gamesRoutes } from "./http/routes/games";
+import { healthRoutes } from "./http/routes/health";
+import { searchRoutes } from "./http/routes/search";
+import { registerSecuritySchemes } from "./http/routes/security";
+
+export const OPENAPI_INFO = {
+  title: "Game DB API",
+  version: "1.0.0",
+  description:
+    "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). Errors are RFC 9457 problem+json.",
+};
+
+/**
+ * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
+ * as Hono's `env` with every request. A request flows top to bottom: request id → access log
+ * → (public: per-IP limit | /api: key → per-key limit → JSON body guard) → route → service →
+ * repository.
+ */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target);
+    },
+  });
+
+  app.use("*", requestId(), accessLog());
+  app.use("/api/*", authenticateApiKey(), limitByApiKey(), jsonBodyGuard());
+  for (const path of ["/health", "/openapi.json", "/docs"]) app.use(path, limitByClientIp());
+
+  registerSecuritySchemes(app);
+  // Search first: `/api/games/search` must not be taken for `/api/games/{id}`.
+  app.route("/", searchRoutes);
+  app.route("/", gamesRoutes);
+  app.route("/", apiKeysRoutes);
+  app.route("/", healthRoutes);
+  app.route("/", docsRoutes);
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "API keys" }, { name: "Operations" }] });
+
+  app.notFound(notFoundHandler(app));
+  app.onError((error, c) => problemResponse(c, error));
+  return app;
+}

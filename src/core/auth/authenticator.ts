@@ -1,0 +1,121 @@
+import type { Database } from "../db/database";
+import type { Logger } from "../log";
+import type { KeyValueStore } from "../ports";
+import { apiKeysRepository } from "../repositories/api-keys";
+import { constantTimeEqual, sha256, toHex } from "./digest";
+import { isWellFormedApiKey } from "./key-format";
+import type { Principal, Scope } from "./scopes";
+
+/**
+ * Verified keys are cached so that a request does not cost a D1 query: first in this isolate's
+ * memory, then in KV (shared by the isolates of a location). A revocation deletes both entries
+ * where it runs; elsewhere it takes effect when they expire:
+ * - the same isolate: immediately;
+ * - other isolates: within MEMORY_TTL_MS (30 s);
+ * - other locations: within 30 s plus KV's propagation of the delete (about 60 s).
+ */
+const MEMORY_TTL_MS = 30_000;
+const MEMORY_MAX_ENTRIES = 1_000;
+const KV_TTL_SECONDS = 300;
+/** last_used_at is written at most this often per key and isolate. */
+export const TOUCH_INTERVAL_MS = 5 * 60_000;
+
+interface KnownKey {
+  id: number;
+  name: string;
+  scopes: Scope[];
+  lastUsedAt: string | null;
+}
+
+/** A cached verdict: a usable key, or `revoked`/`unknown` (kept in memory only). */
+type Verdict = KnownKey | "revoked" | "unknown";
+
+const memory = new Map<string, { verdict: Verdict; expiresAt: number }>();
+const adminDigests = new Map<string, Uint8Array>();
+
+const kvKey = (hash: string) => `auth:${hash}`;
+
+function remember(hash: string, verdict: Verdict) {
+  if (memory.size >= MEMORY_MAX_ENTRIES) memory.delete(memory.keys().next().value!);
+  memory.set(hash, { verdict, expiresAt: Date.now() + MEMORY_TTL_MS });
+}
+
+export type AuthFailure = "missing" | "malformed" | "unknown" | "revoked";
+export type AuthResult = { ok: true; principal: Principal } | { ok: false; reason: AuthFailure };
+
+export interface AuthDeps {
+  db: Database;
+  kv: KeyValueStore;
+  log: Logger;
+  adminApiKey: string;
+  defer(promise: Promise<unknown>): void;
+  /** Called before a key has to be looked up in the database; may throw to refuse. */
+  beforeLookup(): Promise<void>;
+}
+
+async function adminDigest(adminApiKey: string): Promise<Uint8Array> {
+  let digest = adminDigests.get(adminApiKey);
+  if (!digest) {
+    digest = await sha256(adminApiKey);
+    adminDigests.set(adminApiKey, digest);
+  }
+  return digest;
+}
+
+async function lookup(hash: string, deps: AuthDeps): Promise<Verdict> {
+  const cached = memory.get(hash);
+  if (cached && cached.expiresAt > Date.now()) return cached.verdict;
+
+  const shared = await deps.kv.get<KnownKey>(kvKey(hash));
+  if (shared) {
+    remember(hash, shared);
+    return shared;
+  }
+
+  await deps.beforeLookup();
+  const row = await apiKeysRepository(deps.db).findByHash(hash);
+  const verdict: Verdict = !row
+    ? "unknown"
+    : row.revokedAt
+      ? "revoked"
+      : { id: row.id, name: row.name, scopes: row.scopes as Scope[], lastUsedAt: row.lastUsedAt };
+  remember(hash, verdict);
+  if (typeof verdict === "object") deps.defer(deps.kv.put(kvKey(hash), verdict, { ttlSeconds: KV_TTL_SECONDS }));
+  return verdict;
+}
+
+/** Records that a key was used, at most once per TOUCH_INTERVAL_MS per isolate. */
+function touch(hash: string, key: KnownKey, deps: AuthDeps) {
+  const now = Date.now();
+  if (key.lastUsedAt && now - Date.parse(key.lastUsedAt) < TOUCH_INTERVAL_MS) return;
+  const at = new Date(now).toISOString();
+  key.lastUsedAt = at; // the cached verdict object: later requests in this isolate skip the write
+  const staleBefore = new Date(now - TOUCH_INTERVAL_MS).toISOString();
+  deps.defer(
+    apiKeysRepository(deps.db)
+      .touch(key.id, at, staleBefore)
+      .catch((error) => deps.log.warn("last_used_at update failed", { keyId: key.id, error: String(error) })),
+  );
+  remember(hash, key);
+}
+
+export async function authenticate(presented: string | undefined, deps: AuthDeps): Promise<AuthResult> {
+  if (!presented) return { ok: false, reason: "missing" };
+  const digest = await sha256(presented);
+  if (constantTimeEqual(digest, await adminDigest(deps.adminApiKey))) {
+    return { ok: true, principal: { keyId: "admin", name: "ADMIN_API_KEY", scopes: ["admin"] } };
+  }
+  if (!isWellFormedApiKey(presented)) return { ok: false, reason: "malformed" };
+
+  const hash = toHex(digest);
+  const verdict = await lookup(hash, deps);
+  if (typeof verdict === "string") return { ok: false, reason: verdict };
+  touch(hash, verdict, deps);
+  return { ok: true, principal: { keyId: verdict.id, name: verdict.name, scopes: verdict.scopes } };
+}
+
+/** Drops a key's cached verdicts after revocation (this isolate's memory and the KV copy). */
+export async function forgetKey(hash: string, kv: KeyValueStore): Promise<void> {
+  memory.delete(hash);
+  await kv.delete(kvKey(hash));
+}

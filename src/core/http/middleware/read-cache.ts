@@ -1,0 +1,77 @@
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { sha256Hex } from "../../auth/digest";
+import { DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../services/data-version";
+import type { AppEnv } from "../env";
+
+/** Cached reads outlive a missed version bump by at most this long. */
+const ENTRY_TTL_SECONDS = 300;
+/** Response headers that are part of a cached read. */
+const KEPT_HEADERS = ["content-type", "link", "x-total-count"];
+
+interface CachedRead {
+  version: string;
+  etag: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** The request as a cache key: method, path, sorted query and, for POST, the parsed body. */
+async function cacheKey(c: Context<AppEnv>): Promise<string> {
+  const url = new URL(c.req.url);
+  url.searchParams.sort();
+  const body = c.req.method === "POST" && c.req.raw.body ? JSON.stringify(await c.req.json().catch(() => null)) : "";
+  return `read:${await sha256Hex(`${c.req.method} ${url.pathname}?${url.searchParams} ${body}`)}`;
+}
+
+/** RFC 9110 If-None-Match: weak comparison, `*` matches any current representation. */
+function matchesIfNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === "*") return true;
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, "");
+  return header.split(",").some((tag) => opaque(tag) === opaque(etag));
+}
+
+/** A 200 with the entry's body, or a 304 when the client already holds this representation. */
+function respond(c: Context<AppEnv>, entry: Pick<CachedRead, "etag" | "headers" | "body">): Response {
+  const validators = { ETag: entry.etag, "Cache-Control": "private, no-cache" };
+  if (matchesIfNoneMatch(c.req.header("If-None-Match"), entry.etag)) return c.body(null, 304, validators);
+  return c.body(entry.body, 200, { ...entry.headers, ...validators });
+}
+
+/**
+ * Serves successful reads from KV. The data version and the entry are fetched in one KV
+ * round trip; an entry computed at an older version is a miss. Misses store the fresh response
+ * under the version read *before* the query ran, so a write racing the query leaves the
+ * entry already outdated rather than stale-but-current.
+ */
+export const readCache = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const { kv } = c.env.deps;
+    const key = await cacheKey(c);
+    const [storedVersion, cached] = await kv.getMany<string | CachedRead>([DATA_VERSION_KEY, key]);
+    const version = (storedVersion as string | null) ?? INITIAL_DATA_VERSION;
+    const entry = cached as CachedRead | null;
+
+    if (entry && entry.version === version) {
+      c.set("cacheStatus", "HIT");
+      c.header("X-Cache", "HIT");
+      c.res = respond(c, entry);
+      return;
+    }
+
+    c.set("cacheStatus", "MISS");
+    await next();
+    if (c.res.status !== 200) return;
+
+    const body = await c.res.text();
+    const headers: Record<string, string> = {};
+    for (const name of KEPT_HEADERS) {
+      const value = c.res.headers.get(name);
+      if (value !== null) headers[name] = value;
+    }
+    const fresh: CachedRead = { version, etag: `"${(await sha256Hex(body)).slice(0, 32)}"`, headers, body };
+    c.env.defer(kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }).catch(() => undefined));
+    c.header("X-Cache", "MISS");
+    c.res = respond(c, fresh);
+  });

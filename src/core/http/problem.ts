@@ -1,0 +1,78 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { ZodError } from "zod";
+import { AppError, type FieldError, type ProblemCode, problemType } from "../errors";
+import { describeError } from "../log";
+import type { AppEnv } from "./env";
+
+const LOCATIONS = { json: "body", query: "query", param: "path", header: "header" } as const;
+
+/** Field errors from a zod failure; unknown keys become one error each, named by the key. */
+export function fieldErrors(error: ZodError, target: string): FieldError[] {
+  const location = LOCATIONS[target as keyof typeof LOCATIONS] ?? "body";
+  return error.issues.flatMap((issue): FieldError[] => {
+    const path = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((key) => ({
+        location,
+        path: path ? `${path}.${key}` : key,
+        message: "is not a recognised field",
+        code: "unrecognized_key",
+      }));
+    }
+    return [{ location, path, message: issue.message, code: issue.code }];
+  });
+}
+
+export function validationError(error: ZodError, target: string): AppError {
+  const errors = fieldErrors(error, target);
+  const where = [...new Set(errors.map((e) => (e.path ? `${e.location}.${e.path}` : e.location)))];
+  return new AppError("validation", `Invalid ${where.join(", ")}`, { errors });
+}
+
+const STATUS_CODES: Partial<Record<number, ProblemCode>> = {
+  400: "malformed-json",
+  401: "unauthorized",
+  403: "forbidden",
+  404: "not-found",
+  405: "method-not-allowed",
+  413: "payload-too-large",
+  415: "unsupported-media-type",
+  429: "rate-limited",
+};
+
+/** Anything thrown becomes an AppError; unknown failures become a bare 500. */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof HTTPException) {
+    const code = STATUS_CODES[error.status];
+    if (code) return new AppError(code, error.message || "Request rejected");
+  }
+  return new AppError("internal", "The server failed to handle this request", { cause: error });
+}
+
+/** The one place an error becomes an HTTP response. */
+export function problemResponse(c: Context<AppEnv>, error: unknown): Response {
+  const problem = toAppError(error);
+  if (problem.status >= 500) {
+    c.env.deps.log.error("request failed", {
+      requestId: c.get("requestId"),
+      route: c.req.routePath,
+      error: describeError(problem.cause ?? problem),
+    });
+  }
+  const body = {
+    type: problemType(problem.code),
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance: new URL(c.req.url).pathname,
+    requestId: c.get("requestId"),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+  return c.newResponse(JSON.stringify(body), problem.status as ContentfulStatusCode, {
+    ...problem.headers,
+    "Content-Type": "application/problem+json",
+  });
+}

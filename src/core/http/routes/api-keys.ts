@@ -1,0 +1,86 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { apiKeysService } from "../../services/api-keys";
+import type { AppEnv } from "../env";
+import { requireScope } from "../middleware/authenticate";
+import { ApiKeyIdParamSchema, ApiKeyInputSchema, ApiKeySchema, CreatedApiKeySchema, toApiKey } from "../schemas/api-key";
+import { WRITE_HEADERS } from "../schemas/headers";
+import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
+import { API_KEY_SECURITY } from "./security";
+
+const tags = ["API keys"];
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+const admin = [requireScope("admin")];
+
+const createKeyRoute = createRoute({
+  method: "post",
+  path: "/api/keys",
+  tags,
+  summary: "Create an API key",
+  description: "Returns the secret once. Only its SHA-256 hash is stored.",
+  security: API_KEY_SECURITY,
+  middleware: admin,
+  request: { body: { required: true, content: json(ApiKeyInputSchema) } },
+  responses: {
+    201: { description: "Created", headers: WRITE_HEADERS, content: json(CreatedApiKeySchema) },
+    ...errorResponses("validation", "malformed-json", "payload-too-large", "unsupported-media-type", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const listKeysRoute = createRoute({
+  method: "get",
+  path: "/api/keys",
+  tags,
+  summary: "List API keys (no secrets)",
+  security: API_KEY_SECURITY,
+  middleware: admin,
+  responses: {
+    200: { description: "All keys, revoked ones included", headers: WRITE_HEADERS, content: json(z.array(ApiKeySchema)) },
+    ...errorResponses(...AUTHENTICATED_ERRORS),
+  },
+});
+
+const getKeyRoute = createRoute({
+  method: "get",
+  path: "/api/keys/{id}",
+  tags,
+  summary: "Get one API key (no secret)",
+  security: API_KEY_SECURITY,
+  middleware: admin,
+  request: { params: ApiKeyIdParamSchema },
+  responses: {
+    200: { description: "The key", headers: WRITE_HEADERS, content: json(ApiKeySchema) },
+    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const revokeKeyRoute = createRoute({
+  method: "delete",
+  path: "/api/keys/{id}",
+  tags,
+  summary: "Revoke an API key",
+  description: "Idempotent. Takes effect at once where it runs and within about 90 s everywhere (cached verdicts expire).",
+  security: API_KEY_SECURITY,
+  middleware: admin,
+  request: { params: ApiKeyIdParamSchema },
+  responses: {
+    200: { description: "The revoked key", headers: WRITE_HEADERS, content: json(ApiKeySchema) },
+    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+export const apiKeysRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(createKeyRoute, async (c) => {
+    const { name, scopes } = c.req.valid("json");
+    const { row, key } = await apiKeysService(c.env.deps).create(name, scopes);
+    const { lastUsedAt: _l, revokedAt: _r, ...created } = toApiKey(row);
+    return c.json({ ...created, key }, 201, { Location: `/api/keys/${row.id}`, "Cache-Control": "no-store" });
+  })
+  .openapi(listKeysRoute, async (c) => c.json((await apiKeysService(c.env.deps).list()).map(toApiKey), 200))
+  .openapi(getKeyRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(toApiKey(await apiKeysService(c.env.deps).get(id)), 200);
+  })
+  .openapi(revokeKeyRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(toApiKey(await apiKeysService(c.env.deps).revoke(id)), 200);
+  });

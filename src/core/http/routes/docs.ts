@@ -1,0 +1,24 @@
+import { Hono } from "hono";
+import type { AppEnv } from "../env";
+
+/** Swagger UI, served from this Worker's own static assets (scripts/build-assets.mjs). */
+const DOCS_HTML = `<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>Game DB API</title>
+  <link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
+  <script src="/vendor/swagger-ui/init.js"></script>
+</body>
+</html>
+`;
+
+export const docsRoutes = new Hono<AppEnv>().get("/docs", (c) => {
+  c.header("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'");
+  return c.html(DOCS_HTML);
+});

@@ -1,0 +1,87 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { PLATFORMS, type Platform } from "../../db/schema";
+import { gamesService } from "../../services/games";
+import type { AppEnv } from "../env";
+import { requireScope } from "../middleware/authenticate";
+import { readCache } from "../middleware/read-cache";
+import { pageHeaders, pageQueryFields, toPage } from "../pagination";
+import { GameSchema } from "../schemas/game";
+import { PAGE_HEADERS } from "../schemas/headers";
+import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
+import { API_KEY_SECURITY } from "./security";
+
+const criteria = {
+  name: z
+    .string()
+    .max(200)
+    .optional()
+    .openapi({ description: "Case-insensitive substring of the name; `%` and `_` are literal characters", example: "craft" }),
+  platform: z.enum(PLATFORMS).optional().openapi({ description: "Exact platform" }),
+};
+
+const SearchBodySchema = z.strictObject(criteria).openapi("GameSearch");
+
+const description =
+  "Case-insensitive partial match on name and exact platform; no criteria returns every game. Paged like the list; the `Link` header always points at the GET form.";
+
+const responses = {
+  200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: { "application/json": { schema: z.array(GameSchema) } } },
+  304: { description: "Not modified (If-None-Match matched)" },
+};
+
+const searchGetRoute = createRoute({
+  method: "get",
+  path: "/api/games/search",
+  tags: ["Games"],
+  summary: "Search games (query string)",
+  description,
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("games:read"), readCache()],
+  request: { query: z.object({ ...pageQueryFields, ...criteria }) },
+  responses: { ...responses, ...errorResponses("validation", ...AUTHENTICATED_ERRORS) },
+});
+
+const searchPostRoute = createRoute({
+  method: "post",
+  path: "/api/games/search",
+  tags: ["Games"],
+  summary: "Search games (JSON body)",
+  description: `${description} Pagination parameters go in the query string.`,
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("games:read"), readCache()],
+  request: {
+    query: z.object(pageQueryFields),
+    body: { required: false, content: { "application/json": { schema: SearchBodySchema } } },
+  },
+  responses: {
+    ...responses,
+    ...errorResponses("validation", "malformed-json", "payload-too-large", "unsupported-media-type", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+async function search(
+  c: Context<AppEnv>,
+  query: { limit: number; cursor?: string | undefined; offset?: number | undefined },
+  filter: { name?: string | undefined; platform?: Platform | undefined },
+) {
+  const page = toPage(query);
+  // An empty name is no criterion, as in the original API.
+  const criteria = { name: filter.name || undefined, platform: filter.platform };
+  const result = await gamesService(c.env.deps).list(criteria, page);
+  const base = new URL("/api/games/search", c.req.url);
+  if (criteria.name) base.searchParams.set("name", criteria.name);
+  if (criteria.platform) base.searchParams.set("platform", criteria.platform);
+  return { rows: result.rows, headers: pageHeaders(base, page, result) };
+}
+
+export const searchRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(searchGetRoute, async (c) => {
+    const { name, platform, ...query } = c.req.valid("query");
+    const { rows, headers } = await search(c, query, { name, platform });
+    return c.json(rows, 200, headers);
+  })
+  .openapi(searchPostRoute, async (c) => {
+    const { rows, headers } = await search(c, c.req.valid("query"), c.req.valid("json"));
+    return c.json(rows, 200, headers);
+  });

@@ -1,0 +1,94 @@
+import { z } from "@hono/zod-openapi";
+import { PLATFORMS, type GameRow, type Platform } from "../../db/schema";
+
+/** App Store ids are numeric; Play ids are Java package names. */
+const STORE_ID_PATTERNS: Record<Platform, { pattern: RegExp; hint: string }> = {
+  ios: { pattern: /^[0-9]{1,20}$/, hint: "an App Store id: digits only" },
+  android: {
+    pattern: /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$/,
+    hint: "a Play package name such as com.example.game",
+  },
+};
+
+/** Why `storeId` is not valid for `platform`, or null when it is. */
+export function storeIdProblem(platform: Platform, storeId: string): string | null {
+  const rule = STORE_ID_PATTERNS[platform];
+  return rule.pattern.test(storeId) ? null : `must be ${rule.hint} for platform ${platform}`;
+}
+
+const platform = z.enum(PLATFORMS).openapi({ example: "ios" });
+
+export const GameSchema = z
+  .object({
+    id: z.number().int().openapi({ example: 42 }),
+    publisherId: z.string().nullable().openapi({ example: "1500945164" }),
+    name: z.string().openapi({ example: "Rocket League Sideswipe" }),
+    platform,
+    storeId: z.string().openapi({ example: "1549027048" }),
+    bundleId: z.string().nullable().openapi({ example: "com.psyonixllc.mesa" }),
+    appVersion: z.string().nullable().openapi({ example: "1.0.3" }),
+    isPublished: z.boolean(),
+    createdAt: z.string().openapi({ format: "date-time" }),
+    updatedAt: z.string().openapi({ format: "date-time" }),
+    publisherName: z.string().nullable().openapi({ example: "Psyonix LLC" }),
+    iconUrl: z.string().nullable(),
+    rank: z.number().int().nullable().openapi({ description: "Best chart position in the latest ingested ranking" }),
+  })
+  .openapi("Game");
+
+export type Game = z.infer<typeof GameSchema>;
+// The API shape is the row shape: if either side changes, this stops compiling.
+const _sameShape: [Game, GameRow] extends [GameRow, Game] ? true : never = true;
+void _sameShape;
+
+const optionalText = (max: number) => z.string().max(max).nullable().optional();
+
+/** Writable fields and their rules. `id`, `createdAt`, `updatedAt` are read-only and ignored. */
+const writableFields = {
+  name: z.string().trim().min(1).max(200),
+  platform,
+  storeId: z.string().min(1).max(255),
+  publisherId: optionalText(255),
+  publisherName: optionalText(255),
+  bundleId: optionalText(255),
+  appVersion: optionalText(64),
+  isPublished: z.boolean().optional(),
+  iconUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+  rank: z.number().int().min(1).max(1_000_000).nullable().optional(),
+  id: z.number().int().optional().openapi({ readOnly: true, description: "Ignored; must match the path on PUT/PATCH" }),
+  createdAt: z.string().optional().openapi({ readOnly: true, description: "Ignored" }),
+  updatedAt: z.string().optional().openapi({ readOnly: true, description: "Ignored" }),
+};
+
+function checkStoreId(value: { platform?: Platform; storeId?: string }, ctx: z.RefinementCtx) {
+  if (!value.platform || value.storeId === undefined) return;
+  const problem = storeIdProblem(value.platform, value.storeId);
+  if (problem) ctx.addIssue({ code: "custom", path: ["storeId"], message: problem });
+}
+
+/** Body of POST /api/games and PUT /api/games/{id}: a whole game. */
+export const GameInputSchema = z.strictObject(writableFields).superRefine(checkStoreId).openapi("GameInput");
+export type GameInput = z.infer<typeof GameInputSchema>;
+
+/** Body of PATCH /api/games/{id}: any subset of the writable fields. */
+export const GamePatchSchema = z
+  .strictObject({
+    ...writableFields,
+    name: writableFields.name.optional(),
+    platform: platform.optional(),
+    storeId: writableFields.storeId.optional(),
+  })
+  .superRefine(checkStoreId)
+  .openapi("GamePatch");
+export type GamePatch = z.infer<typeof GamePatchSchema>;
+
+export const GameIdParamSchema = z.object({
+  id: z.coerce
+    .number()
+    .int()
+    .positive()
+    .max(Number.MAX_SAFE_INTEGER)
+    .openapi({ param: { name: "id", in: "path" }, example: 42 }),
+});
+
+export const DeletedSchema = z.object({ id: z.number().int() }).openapi("Deleted");

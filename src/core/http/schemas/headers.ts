@@ -1,0 +1,23 @@
+import { RATE_LIMIT_HEADERS } from "./problem";
+
+const string = { schema: { type: "string" as const } };
+
+/** Headers of a successful cached read (list, get, search). */
+export const READ_HEADERS = {
+  ...RATE_LIMIT_HEADERS,
+  ETag: { ...string, description: "Entity tag; send it back in If-None-Match for a 304" },
+  "X-Cache": { ...string, description: "HIT when served from the KV read cache, else MISS" },
+  "X-Request-Id": { ...string, description: "Identifies the request in the logs" },
+};
+
+/** Headers of a paginated read. */
+export const PAGE_HEADERS = {
+  ...READ_HEADERS,
+  "X-Total-Count": { schema: { type: "integer" as const }, description: "Rows matching the filters, across all pages" },
+  Link: { ...string, description: 'RFC 8288 link to the next page: `<…>; rel="next"`; absent on the last page' },
+};
+
+export const WRITE_HEADERS = {
+  ...RATE_LIMIT_HEADERS,
+  "X-Request-Id": { ...string, description: "Identifies the request in the logs" },
+};

@@ -1,0 +1,46 @@
+import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
+import type { Database } from "../db/database";
+import { apiKeys, type ApiKeyRow } from "../db/schema";
+
+export function apiKeysRepository(db: Database) {
+  return {
+    async insert(values: Omit<ApiKeyRow, "id" | "lastUsedAt" | "revokedAt">): Promise<ApiKeyRow> {
+      const [row] = await db.insert(apiKeys).values(values).returning();
+      return row!;
+    },
+
+    list(): Promise<ApiKeyRow[]> {
+      return db.select().from(apiKeys).orderBy(asc(apiKeys.id));
+    },
+
+    async findById(id: number): Promise<ApiKeyRow | undefined> {
+      const [row] = await db.select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+      return row;
+    },
+
+    async findByHash(hash: string): Promise<ApiKeyRow | undefined> {
+      const [row] = await db.select().from(apiKeys).where(eq(apiKeys.hash, hash)).limit(1);
+      return row;
+    },
+
+    /** Sets revoked_at once; returns the row only if this call revoked it. */
+    async revoke(id: number, at: string): Promise<ApiKeyRow | undefined> {
+      const [row] = await db
+        .update(apiKeys)
+        .set({ revokedAt: at })
+        .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt)))
+        .returning();
+      return row;
+    },
+
+    /** Records use, unless another request already did so after `staleBefore`. */
+    async touch(id: number, at: string, staleBefore: string): Promise<void> {
+      await db
+        .update(apiKeys)
+        .set({ lastUsedAt: at })
+        .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))));
+    },
+  };
+}
+
+export type ApiKeysRepository = ReturnType<typeof apiKeysRepository>;

@@ -1,0 +1,97 @@
+import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/database";
+import { games, type GameRow, type NewGameRow, type Platform } from "../db/schema";
+import type { Page } from "../http/pagination";
+
+export interface GameFilter {
+  platform?: Platform | undefined;
+  /** Case-insensitive substring of the name; `%` and `_` match themselves. */
+  name?: string | undefined;
+}
+
+export interface GamePage {
+  rows: GameRow[];
+  hasMore: boolean;
+  total: number;
+}
+
+/** The trigram index needs 3 characters; shorter terms fall back to an escaped LIKE. */
+const TRIGRAM_LENGTH = 3;
+
+/** An FTS5 phrase: the term between double quotes (doubled inside), so no FTS syntax applies. */
+const ftsPhrase = (term: string) => `"${term.replaceAll('"', '""')}"`;
+const likeContains = (term: string) => `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+function nameContains(term: string): SQL {
+  if ([...term].length >= TRIGRAM_LENGTH) {
+    return sql`${games.id} IN (SELECT rowid FROM games_fts WHERE games_fts MATCH ${ftsPhrase(term)})`;
+  }
+  return sql`${games.name} LIKE ${likeContains(term)} ESCAPE '\\'`;
+}
+
+function whereFilter(filter: GameFilter): SQL | undefined {
+  return and(
+    filter.platform ? eq(games.platform, filter.platform) : undefined,
+    filter.name ? nameContains(filter.name) : undefined,
+  );
+}
+
+export function gamesRepository(db: Database) {
+  return {
+    /** One page in id order plus the total, in a single round trip. */
+    async page(filter: GameFilter, page: Page): Promise<GamePage> {
+      const where = whereFilter(filter);
+      const rowsQuery = db
+        .select()
+        .from(games)
+        .where(and(where, page.afterId !== undefined ? gt(games.id, page.afterId) : undefined))
+        .orderBy(asc(games.id))
+        .limit(page.limit + 1)
+        .offset(page.offset ?? 0);
+      const totalQuery = db.select({ total: count() }).from(games).where(where);
+      const [rows, [totals]] = await db.batch([rowsQuery, totalQuery]);
+      return {
+        rows: rows.slice(0, page.limit),
+        hasMore: rows.length > page.limit,
+        total: totals?.total ?? 0,
+      };
+    },
+
+    async findById(id: number): Promise<GameRow | undefined> {
+      const [row] = await db.select().from(games).where(eq(games.id, id)).limit(1);
+      return row;
+    },
+
+    async findByNaturalKey(platform: Platform, storeId: string): Promise<GameRow | undefined> {
+      const [row] = await db
+        .select()
+        .from(games)
+        .where(and(eq(games.platform, platform), eq(games.storeId, storeId)))
+        .limit(1);
+      return row;
+    },
+
+    /** Inserts unless (platform, storeId) exists; returns undefined on that conflict. */
+    async insert(values: NewGameRow): Promise<GameRow | undefined> {
+      const [row] = await db
+        .insert(games)
+        .values(values)
+        .onConflictDoNothing({ target: [games.platform, games.storeId] })
+        .returning();
+      return row;
+    },
+
+    /** Throws a UNIQUE violation when the new natural key belongs to another game. */
+    async update(id: number, values: Partial<NewGameRow>): Promise<GameRow | undefined> {
+      const [row] = await db.update(games).set(values).where(eq(games.id, id)).returning();
+      return row;
+    },
+
+    async delete(id: number): Promise<boolean> {
+      const deleted = await db.delete(games).where(eq(games.id, id)).returning({ id: games.id });
+      return deleted.length > 0;
+    },
+  };
+}
+
+export type GamesRepository = ReturnType<typeof gamesRepository>;

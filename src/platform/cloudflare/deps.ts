@@ -1,0 +1,32 @@
+import { drizzle } from "drizzle-orm/d1";
+import { parseConfig } from "../../core/config";
+import * as schema from "../../core/db/schema";
+import type { AppDeps } from "../../core/http/env";
+import { createLogger } from "../../core/log";
+import { kvStore } from "./kv-store";
+import { bindingRateLimiter } from "./rate-limiter";
+
+const built = new WeakMap<Env, AppDeps>();
+
+/**
+ * Turns the Worker's bindings into the core's services, once per `env` object (the runtime
+ * reuses it across requests in an isolate). Throws ConfigError when a variable is invalid.
+ */
+export function depsFor(env: Env): AppDeps {
+  let deps = built.get(env);
+  if (!deps) {
+    const config = parseConfig(env as unknown as Record<string, unknown>);
+    deps = {
+      config,
+      db: drizzle(env.DB, { schema }),
+      kv: kvStore(env.CACHE),
+      rateLimiters: {
+        perKey: bindingRateLimiter(env.RATE_LIMIT_KEY),
+        anonymous: bindingRateLimiter(env.RATE_LIMIT_ANON),
+      },
+      log: createLogger(config.logLevel, { environment: config.environment }),
+    };
+    built.set(env, deps);
+  }
+  return deps;
+}
