@@ -18,6 +18,10 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
+          // Node-side checks: configuration files, scripts and harnesses.
+          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+        },
+        {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },

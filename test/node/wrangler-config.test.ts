@@ -1,0 +1,44 @@
+import { unstable_readConfig } from "wrangler";
+import { describe, expect, it } from "vitest";
+import { ConfigSchema } from "../../src/core/config";
+
+const ENVIRONMENTS = [undefined, "staging", "production"] as const;
+const read = (env: string | undefined) =>
+  unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) }, { hideWarnings: true });
+
+describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
+  const config = read(environment);
+
+  it("declares every binding the Worker uses (wrangler does not inherit them)", () => {
+    expect(config.d1_databases.map((d) => d.binding)).toEqual(["DB"]);
+    expect(config.d1_databases[0]?.migrations_dir).toBe("migrations");
+    expect(config.kv_namespaces.map((k) => k.binding)).toEqual(["CACHE"]);
+    expect(config.ratelimits.map((r) => r.name).sort()).toEqual(["RATE_LIMIT_ANON", "RATE_LIMIT_KEY"]);
+    expect(config.assets?.binding).toBe("ASSETS");
+    expect(config.secrets?.required).toContain("ADMIN_API_KEY");
+    expect(config.observability?.enabled).toBe(true);
+  });
+
+  it("has vars that pass the app's own config validation", () => {
+    const result = ConfigSchema.safeParse({ ...config.vars, ADMIN_API_KEY: "x".repeat(32) });
+    expect(result.success, JSON.stringify(result.error?.issues)).toBe(true);
+  });
+
+  it("announces the same limits in headers as the rate limiter enforces", () => {
+    const limits = Object.fromEntries(config.ratelimits.map((r) => [r.name, r.simple]));
+    expect(String(limits.RATE_LIMIT_KEY?.limit)).toBe(config.vars.RATE_LIMIT_KEY_LIMIT);
+    expect(String(limits.RATE_LIMIT_ANON?.limit)).toBe(config.vars.RATE_LIMIT_ANON_LIMIT);
+    for (const r of config.ratelimits) expect(String(r.simple.period)).toBe(config.vars.RATE_LIMIT_PERIOD_SECONDS);
+  });
+});
+
+describe("environments are separate", () => {
+  it("use their own database, KV namespace and rate-limit counters", () => {
+    const configs = ENVIRONMENTS.map(read);
+    const distinct = (values: unknown[]) => new Set(values).size === values.length;
+    expect(distinct(configs.map((c) => c.d1_databases[0]?.database_id))).toBe(true);
+    expect(distinct(configs.map((c) => c.kv_namespaces[0]?.id))).toBe(true);
+    expect(distinct(configs.flatMap((c) => c.ratelimits.map((r) => r.namespace_id)))).toBe(true);
+    expect(configs.map((c) => c.vars.ENVIRONMENT)).toEqual(["development", "staging", "production"]);
+  });
+});
