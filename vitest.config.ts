@@ -12,6 +12,8 @@ export default defineConfig(async () => {
     ADMIN_API_KEY: TEST_ADMIN_API_KEY,
     ENVIRONMENT: "test",
     LOG_LEVEL: "warn",
+    S3_ACCESS_KEY_ID: "S3RVER",
+    S3_SECRET_ACCESS_KEY: "S3RVER",
   };
 
   return {

@@ -1,6 +1,12 @@
 import { z } from "zod";
 
 const positiveInt = z.coerce.number().int().positive();
+const secret = (name: string) =>
+  z
+    .string({ error: `is required (set it with \`wrangler secret put ${name}\` or in .dev.vars)` })
+    .min(1, "must not be empty");
+/** An optional URL where an empty string (an unset var in some tools) means "not set". */
+const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional());
 
 /**
  * Runtime configuration read from plain string variables (Workers vars and secrets, or a
@@ -10,27 +16,63 @@ const positiveInt = z.coerce.number().int().positive();
 export const ConfigSchema = z.object({
   ENVIRONMENT: z.enum(["development", "test", "staging", "production"]),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-  ADMIN_API_KEY: z
-    .string({ error: "is required (set it with `wrangler secret put ADMIN_API_KEY` or in .dev.vars)" })
-    .min(32, "must be at least 32 characters"),
+  ADMIN_API_KEY: secret("ADMIN_API_KEY").min(32, "must be at least 32 characters"),
   RATE_LIMIT_KEY_LIMIT: positiveInt,
   RATE_LIMIT_ANON_LIMIT: positiveInt,
   RATE_LIMIT_PERIOD_SECONDS: z.coerce
     .number()
     .refine((n) => n === 10 || n === 60, "must be 10 or 60 (the periods the rate limiter supports)"),
+
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http(s) URL such as https://s3.eu-west-1.amazonaws.com" }),
+  S3_REGION: z.string().min(1),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a valid S3 bucket name"),
+  S3_PREFIX: z.string().default(""),
+  S3_URL_STYLE: z.enum(["path", "virtual-host"]).default("path"),
+  S3_ACCESS_KEY_ID: secret("S3_ACCESS_KEY_ID"),
+  S3_SECRET_ACCESS_KEY: secret("S3_SECRET_ACCESS_KEY"),
+  S3_TIMEOUT_MS: positiveInt.default(30_000),
+  S3_LIST_PAGE_SIZE: positiveInt.max(1000).default(1000),
+  ALERT_WEBHOOK_URL: optionalUrl,
+  INGEST_RETRY_BASE_SECONDS: positiveInt.default(30),
+  INGEST_RETRY_MAX_SECONDS: positiveInt.max(43_200).default(3_600),
+  INGEST_LEASE_SECONDS: positiveInt.default(900),
+  INGEST_STALE_AFTER_HOURS: positiveInt.default(26),
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
+type Vars = z.infer<typeof ConfigSchema>;
+
+export interface S3Config {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  urlStyle: Vars["S3_URL_STYLE"];
+  accessKeyId: string;
+  secretAccessKey: string;
+  timeoutMs: number;
+  listPageSize: number;
+}
+
+export interface IngestConfig {
+  s3: S3Config;
+  alertWebhookUrl: string | undefined;
+  retryBaseSeconds: number;
+  retryMaxSeconds: number;
+  leaseSeconds: number;
+  staleAfterHours: number;
+}
 
 export interface AppConfig {
-  environment: z.infer<typeof ConfigSchema>["ENVIRONMENT"];
-  logLevel: z.infer<typeof ConfigSchema>["LOG_LEVEL"];
+  environment: Vars["ENVIRONMENT"];
+  logLevel: Vars["LOG_LEVEL"];
   adminApiKey: string;
   rateLimits: {
     periodSeconds: number;
     perKey: number;
     anonymous: number;
   };
+  ingest: IngestConfig;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +96,24 @@ export function parseConfig(vars: Record<string, unknown>): AppConfig {
       periodSeconds: v.RATE_LIMIT_PERIOD_SECONDS,
       perKey: v.RATE_LIMIT_KEY_LIMIT,
       anonymous: v.RATE_LIMIT_ANON_LIMIT,
+    },
+    ingest: {
+      s3: {
+        endpoint: v.S3_ENDPOINT.replace(/\/+$/, ""),
+        region: v.S3_REGION,
+        bucket: v.S3_BUCKET,
+        prefix: v.S3_PREFIX,
+        urlStyle: v.S3_URL_STYLE,
+        accessKeyId: v.S3_ACCESS_KEY_ID,
+        secretAccessKey: v.S3_SECRET_ACCESS_KEY,
+        timeoutMs: v.S3_TIMEOUT_MS,
+        listPageSize: v.S3_LIST_PAGE_SIZE,
+      },
+      alertWebhookUrl: v.ALERT_WEBHOOK_URL,
+      retryBaseSeconds: v.INGEST_RETRY_BASE_SECONDS,
+      retryMaxSeconds: v.INGEST_RETRY_MAX_SECONDS,
+      leaseSeconds: v.INGEST_LEASE_SECONDS,
+      staleAfterHours: v.INGEST_STALE_AFTER_HOURS,
     },
   };
 }

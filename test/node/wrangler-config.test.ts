@@ -3,8 +3,30 @@ import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../../src/core/config";
 
 const ENVIRONMENTS = [undefined, "staging", "production"] as const;
+interface Binding {
+  binding: string;
+  database_id?: string;
+  id?: string;
+  migrations_dir?: string;
+}
+interface RateLimitBinding {
+  name: string;
+  namespace_id: string;
+  simple: { limit: number; period: number };
+}
+/** The parts of wrangler's normalised config these checks read. */
+interface WorkerConfig {
+  d1_databases: Binding[];
+  kv_namespaces: Binding[];
+  ratelimits: RateLimitBinding[];
+  assets?: { binding?: string };
+  secrets?: { required?: string[] };
+  observability?: { enabled?: boolean };
+  vars: Record<string, string>;
+}
+
 const read = (env: string | undefined) =>
-  unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) }, { hideWarnings: true });
+  unstable_readConfig({ config: "wrangler.toml", ...(env ? { env } : {}) }, { hideWarnings: true }) as unknown as WorkerConfig;
 
 describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
   const config = read(environment);
@@ -20,7 +42,8 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
   });
 
   it("has vars that pass the app's own config validation", () => {
-    const result = ConfigSchema.safeParse({ ...config.vars, ADMIN_API_KEY: "x".repeat(32) });
+    const secrets = Object.fromEntries((config.secrets?.required ?? []).map((name: string) => [name, "x".repeat(32)]));
+    const result = ConfigSchema.safeParse({ ...config.vars, ...secrets });
     expect(result.success, JSON.stringify(result.error?.issues)).toBe(true);
   });
 

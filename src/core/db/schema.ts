@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { check, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** Store platforms a game can belong to. The natural key of a game is (platform, storeId). */
 export const PLATFORMS = ["ios", "android"] as const;
@@ -53,3 +53,103 @@ export const apiKeys = sqliteTable(
 export type GameRow = typeof games.$inferSelect;
 export type NewGameRow = typeof games.$inferInsert;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+export const TRIGGERS = ["cron", "manual", "event"] as const;
+export const RUN_STATUSES = ["running", "succeeded", "failed"] as const;
+/** queued → processing → done | failed | dead; failed and dead go back to queued on retry. */
+export const FILE_STATUSES = ["queued", "processing", "done", "failed", "dead"] as const;
+export type FileStatus = (typeof FILE_STATUSES)[number];
+
+export const ingestRuns = sqliteTable(
+  "ingest_runs",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    trigger: text("trigger", { enum: TRIGGERS }).notNull(),
+    status: text("status", { enum: RUN_STATUSES }).notNull(),
+    startedAt: text("started_at").notNull(),
+    finishedAt: text("finished_at"),
+    objectsListed: integer("objects_listed").notNull().default(0),
+    filesEnqueued: integer("files_enqueued").notNull().default(0),
+    error: text("error"),
+  },
+  (t) => [index("ingest_runs_started_at_idx").on(t.startedAt)],
+);
+
+/** The ledger: one row per file version (S3 key + ETag) ever seen. */
+export const ingestFiles = sqliteTable(
+  "ingest_files",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    /** The run that last enqueued this file. */
+    runId: integer("run_id")
+      .notNull()
+      .references(() => ingestRuns.id),
+    key: text("key").notNull(),
+    etag: text("etag").notNull(),
+    size: integer("size").notNull(),
+    lastModified: text("last_modified"),
+    status: text("status", { enum: FILE_STATUSES }).notNull(),
+    attempts: integer("attempts").notNull().default(0),
+    recordsSeen: integer("records_seen"),
+    recordsUpserted: integer("records_upserted"),
+    recordsRejected: integer("records_rejected"),
+    /** Game rows this file actually inserted or changed (0 when re-ingesting identical data). */
+    gamesWritten: integer("games_written"),
+    rejectionSamples: text("rejection_samples", { mode: "json" }).$type<RejectionSample[]>(),
+    lastError: text("last_error"),
+    /** When the queue accepted the message; NULL means a scan still has to send it. */
+    sentAt: text("sent_at"),
+    /** A scan that is sending the message right now (claims expire, so a crash cannot strand a file). */
+    sendClaim: text("send_claim"),
+    sendClaimedAt: text("send_claimed_at"),
+    /** The consumer invocation processing the file, until `leaseExpiresAt`. */
+    leaseToken: text("lease_token"),
+    leaseExpiresAt: text("lease_expires_at"),
+    createdAt: text("created_at").notNull(),
+    updatedAt: text("updated_at").notNull(),
+    startedAt: text("started_at"),
+    finishedAt: text("finished_at"),
+  },
+  (t) => [
+    uniqueIndex("ingest_files_key_etag_uq").on(t.key, t.etag),
+    index("ingest_files_status_idx").on(t.status, t.id),
+    index("ingest_files_run_id_idx").on(t.runId),
+    index("ingest_files_finished_at_idx").on(t.status, t.finishedAt),
+    check("ingest_files_status_ck", sql`${t.status} IN ('queued', 'processing', 'done', 'failed', 'dead')`),
+  ],
+);
+
+export interface RejectionSample {
+  /** 0-based position of the record in the file. */
+  index: number;
+  reason: string;
+}
+
+/**
+ * Games parsed from one file, one row per game (the last record wins, rank is the best seen),
+ * kept until the file is merged into `games` in one atomic batch. Keyed by the consumer's lease
+ * so that two deliveries of the same file never mix rows.
+ */
+export const ingestStaging = sqliteTable(
+  "ingest_staging",
+  {
+    leaseToken: text("lease_token").notNull(),
+    fileId: integer("file_id").notNull(),
+    platform: text("platform", { enum: PLATFORMS }).notNull(),
+    storeId: text("store_id").notNull(),
+    name: text("name").notNull(),
+    bundleId: text("bundle_id"),
+    publisherId: text("publisher_id"),
+    publisherName: text("publisher_name"),
+    appVersion: text("app_version"),
+    iconUrl: text("icon_url"),
+    rank: integer("rank"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.leaseToken, t.platform, t.storeId] }),
+    index("ingest_staging_file_id_idx").on(t.fileId),
+  ],
+);
+
+export type IngestRunRow = typeof ingestRuns.$inferSelect;
+export type IngestFileRow = typeof ingestFiles.$inferSelect;
