@@ -15,18 +15,29 @@ export interface GamePage {
   total: number;
 }
 
-/** The trigram index needs 3 characters; shorter terms fall back to an escaped LIKE. */
+/** The trigram index needs 3 characters; shorter terms fall back to a GLOB scan. */
 const TRIGRAM_LENGTH = 3;
 
 /** An FTS5 phrase: the term between double quotes (doubled inside), so no FTS syntax applies. */
 const ftsPhrase = (term: string) => `"${term.replaceAll('"', '""')}"`;
-const likeContains = (term: string) => `%${term.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+
+/**
+ * One character of a GLOB pattern that matches it in any case, literally: `[eE]`, `[éÉ]`, `[*]`.
+ * GLOB rather than LIKE because SQLite's LIKE folds ASCII case only, so `É` would not find
+ * "Pokémon" while the (Unicode-folding) trigram index finds it for `KÉM`.
+ */
+function globChar(ch: string): string {
+  const variants = [...new Set([ch, ch.toLowerCase(), ch.toUpperCase()])].filter((v) => [...v].length === 1);
+  if (variants.length > 1) return `[${variants.join("")}]`;
+  return ch === "*" || ch === "?" || ch === "[" ? `[${ch}]` : ch;
+}
+const globContains = (term: string) => `*${[...term].map(globChar).join("")}*`;
 
 function nameContains(term: string): SQL {
   if ([...term].length >= TRIGRAM_LENGTH) {
     return sql`${games.id} IN (SELECT rowid FROM games_fts WHERE games_fts MATCH ${ftsPhrase(term)})`;
   }
-  return sql`${games.name} LIKE ${likeContains(term)} ESCAPE '\\'`;
+  return sql`${games.name} GLOB ${globContains(term)}`;
 }
 
 function whereFilter(filter: GameFilter): SQL | undefined {

@@ -1,0 +1,239 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createKey } from "../../../helpers/api";
+import { callSettled as send, generatedRows, sampleGame, seedRows, type Settled } from "../../../helpers/games";
+
+// Every request here goes through `callSettled`, which waits for the deferred cache write of a
+// MISS before returning, so "the next request is a HIT" does not depend on timing.
+
+let ids: number[] = [];
+
+beforeAll(async () => {
+  // Seeded before any read in this file, so no cached read predates these rows.
+  ids = await seedRows(generatedRows(12, "Cache"));
+});
+
+const json = <T = any>(res: Settled): T => JSON.parse(res.text) as T;
+
+/** Reads `path` until it is cached, proving the first read was a MISS and the second a HIT. */
+async function warm(path: string, options: Parameters<typeof send>[1] = {}) {
+  const miss = await send(path, options);
+  expect(miss.status, miss.text).toBe(200);
+  expect(miss.headers.get("X-Cache")).toBe("MISS");
+  const hit = await send(path, options);
+  expect(hit.status).toBe(200);
+  expect(hit.headers.get("X-Cache")).toBe("HIT");
+  return { miss, hit };
+}
+
+async function readEntryCount(): Promise<number> {
+  return (await env.CACHE.list({ prefix: "read:" })).keys.length;
+}
+
+describe("MISS then HIT", () => {
+  it.each(["/api/games?limit=5", "/api/games?limit=4&platform=android", "/api/games/search?name=cache&limit=3"])(
+    "%s: the HIT repeats the MISS exactly (body, ETag, Link, X-Total-Count, Content-Type)",
+    async (path) => {
+      const { miss, hit } = await warm(path);
+      expect(hit.text).toBe(miss.text);
+      expect(miss.headers.get("ETag")).toMatch(/^"[^"]+"$/);
+      for (const header of ["ETag", "Link", "X-Total-Count", "Content-Type", "Cache-Control"]) {
+        expect(hit.headers.get(header), header).toBe(miss.headers.get(header));
+      }
+      expect(miss.headers.get("Link")).not.toBeNull();
+      expect(miss.headers.get("X-Total-Count")).not.toBeNull();
+      expect(miss.headers.get("Content-Type")).toMatch(/^application\/json/);
+    },
+  );
+
+  it("GET /api/games/{id} is cached too", async () => {
+    const { miss, hit } = await warm(`/api/games/${ids[0]}`);
+    expect(json(hit)).toEqual(json(miss));
+    expect(json(hit).id).toBe(ids[0]);
+  });
+
+  it("the ETag changes when the representation does", async () => {
+    const a = await send(`/api/games/${ids[1]}`);
+    const b = await send(`/api/games/${ids[2]}`);
+    expect(a.headers.get("ETag")).not.toBe(b.headers.get("ETag"));
+  });
+});
+
+describe("If-None-Match", () => {
+  it("with the current ETag → 304 without a body, on a HIT", async () => {
+    const { miss } = await warm("/api/games?limit=6");
+    const etag = miss.headers.get("ETag")!;
+    const res = await send("/api/games?limit=6", { headers: { "If-None-Match": etag } });
+    expect(res.status).toBe(304);
+    expect(res.text).toBe("");
+    expect(res.headers.get("ETag")).toBe(etag);
+    expect(res.headers.get("X-Cache")).toBe("HIT");
+  });
+
+  it("with the current ETag → 304 also on a MISS whose fresh response has that ETag", async () => {
+    const path = `/api/games/${ids[3]}`;
+    const { miss } = await warm(path);
+    const etag = miss.headers.get("ETag")!;
+    // A write elsewhere invalidates every entry without changing this game.
+    const other = await send("/api/games", { body: sampleGame({ storeId: "880000001" }) });
+    expect(other.status).toBe(201);
+    const res = await send(path, { headers: { "If-None-Match": etag } });
+    expect(res.headers.get("X-Cache")).toBe("MISS");
+    expect(res.status).toBe(304);
+    expect(res.text).toBe("");
+    expect(res.headers.get("ETag")).toBe(etag);
+    await send(`/api/games/${json(other).id}`, { method: "DELETE" });
+  });
+
+  it("matches a weak W/ form, a list of tags and *", async () => {
+    const { miss } = await warm("/api/games?limit=7");
+    const etag = miss.headers.get("ETag")!;
+    for (const header of [`W/${etag}`, `"nope", ${etag}`, `W/"nope" , W/${etag}`, "*"]) {
+      const res = await send("/api/games?limit=7", { headers: { "If-None-Match": header } });
+      expect(res.status, header).toBe(304);
+      expect(res.text).toBe("");
+    }
+  });
+
+  it("a different or stale ETag gets the full 200", async () => {
+    const { miss } = await warm("/api/games?limit=8");
+    for (const header of ['"nope"', 'W/"nope"', `"${miss.headers.get("ETag")!.slice(1, -2)}"`]) {
+      const res = await send("/api/games?limit=8", { headers: { "If-None-Match": header } });
+      expect(res.status, header).toBe(200);
+      expect(res.text).toBe(miss.text);
+    }
+  });
+});
+
+describe("a client never reads its own write stale", () => {
+  it("POST: the next list read is a MISS that contains the new game", async () => {
+    const path = "/api/games?limit=1000";
+    const { hit } = await warm(path);
+    const created = await send("/api/games", { body: sampleGame({ storeId: "880000002", name: "Freshly Made" }) });
+    expect(created.status).toBe(201);
+    const after = await send(path);
+    expect(after.headers.get("X-Cache")).toBe("MISS");
+    expect(json<any[]>(after)).toEqual([...json<any[]>(hit), json(created)]);
+    expect(after.headers.get("X-Total-Count")).toBe(String(json<any[]>(hit).length + 1));
+    expect(after.headers.get("ETag")).not.toBe(hit.headers.get("ETag"));
+    await send(`/api/games/${json(created).id}`, { method: "DELETE" });
+  });
+
+  it("PUT: the next get, list and search are MISSes that show the change", async () => {
+    const id = ids[4]!;
+    await warm(`/api/games/${id}`);
+    await warm("/api/games?limit=1000");
+    await warm("/api/games/search?name=renamed%20by%20put");
+    const put = await send(`/api/games/${id}`, { method: "PUT", body: { name: "Renamed By Put", platform: "ios", storeId: "770000001" } });
+    expect(put.status, put.text).toBe(200);
+
+    const one = await send(`/api/games/${id}`);
+    expect(one.headers.get("X-Cache")).toBe("MISS");
+    expect(json(one)).toMatchObject({ name: "Renamed By Put", storeId: "770000001" });
+    const list = await send("/api/games?limit=1000");
+    expect(list.headers.get("X-Cache")).toBe("MISS");
+    expect(json<any[]>(list).find((g) => g.id === id)).toEqual(json(put));
+    const search = await send("/api/games/search?name=renamed%20by%20put");
+    expect(search.headers.get("X-Cache")).toBe("MISS");
+    expect(json<any[]>(search)).toEqual([json(put)]);
+  });
+
+  it("PATCH: the next get is a MISS that shows the change", async () => {
+    const id = ids[5]!;
+    const { hit } = await warm(`/api/games/${id}`);
+    const patch = await send(`/api/games/${id}`, { method: "PATCH", body: { appVersion: "4.5.6" } });
+    expect(patch.status, patch.text).toBe(200);
+    const after = await send(`/api/games/${id}`);
+    expect(after.headers.get("X-Cache")).toBe("MISS");
+    expect(json(after)).toEqual({ ...json(hit), appVersion: "4.5.6", updatedAt: json(after).updatedAt });
+  });
+
+  it("DELETE: the next get is a 404 and the next list no longer has the game", async () => {
+    const created = await send("/api/games", { body: sampleGame({ storeId: "880000003" }) });
+    const id = json(created).id;
+    await warm(`/api/games/${id}`);
+    const { hit: listed } = await warm("/api/games?limit=1000");
+    expect(json<any[]>(listed).some((g) => g.id === id)).toBe(true);
+
+    expect((await send(`/api/games/${id}`, { method: "DELETE" })).status).toBe(200);
+    const gone = await send(`/api/games/${id}`);
+    expect(gone.status).toBe(404);
+    const list = await send("/api/games?limit=1000");
+    expect(list.headers.get("X-Cache")).toBe("MISS");
+    expect(json<any[]>(list).some((g) => g.id === id)).toBe(false);
+  });
+
+  it("a refused write does not invalidate the cache", async () => {
+    const path = `/api/games/${ids[6]}`;
+    await warm(path);
+    const conflict = await send("/api/games", { body: sampleGame({ platform: "ios", storeId: "100000" }) });
+    expect(conflict.status, conflict.text).toBe(409);
+    const invalid = await send(`/api/games/${ids[6]}`, { method: "PATCH", body: { rank: 0 } });
+    expect(invalid.status).toBe(400);
+    expect((await send(path)).headers.get("X-Cache")).toBe("HIT");
+  });
+});
+
+describe("entries are per query", () => {
+  it("different limit, platform, offset or id are separate entries", async () => {
+    await warm("/api/games?limit=2");
+    for (const path of ["/api/games?limit=3", "/api/games?limit=2&platform=ios", "/api/games?limit=2&offset=1", `/api/games/${ids[7]}`]) {
+      const res = await send(path);
+      expect(res.headers.get("X-Cache"), path).toBe("MISS");
+    }
+    const three = await send("/api/games?limit=3");
+    expect(json<any[]>(three)).toHaveLength(3);
+    const two = await send("/api/games?limit=2");
+    expect(two.headers.get("X-Cache")).toBe("HIT");
+    expect(json<any[]>(two)).toHaveLength(2);
+  });
+
+  it("the order of query parameters does not matter", async () => {
+    await warm("/api/games?limit=9&platform=ios");
+    const reordered = await send("/api/games?platform=ios&limit=9");
+    expect(reordered.headers.get("X-Cache")).toBe("HIT");
+  });
+
+  it("POST search is cached per body", async () => {
+    const a = await warm("/api/games/search?limit=50", { body: { name: "Game 1" } });
+    const b = await send("/api/games/search?limit=50", { body: { name: "Game 2" } });
+    expect(b.headers.get("X-Cache")).toBe("MISS");
+    expect(json(b)).not.toEqual(json(a.hit));
+    const c = await send("/api/games/search?limit=50", { body: { name: "Game 1", platform: "android" } });
+    expect(c.headers.get("X-Cache")).toBe("MISS");
+    const again = await send("/api/games/search?limit=50", { body: { name: "Game 1" } });
+    expect(again.headers.get("X-Cache")).toBe("HIT");
+    expect(again.text).toBe(a.miss.text);
+    // The GET form with the same criteria is its own entry but the same result.
+    const viaGet = await send("/api/games/search?limit=50&name=Game%201");
+    expect(viaGet.headers.get("X-Cache")).toBe("MISS");
+    expect(viaGet.text).toBe(a.miss.text);
+  });
+});
+
+describe("only 200s are cached", () => {
+  it.each([
+    ["a 404", "/api/games/987654321", 404],
+    ["a 400 (bad id)", "/api/games/abc", 400],
+    ["a 400 (bad limit)", "/api/games?limit=0", 400],
+    ["a 400 (bad search body)", "/api/games/search", 400, { nope: 1 }],
+  ])("%s is never stored nor served from the cache", async (_what, path, status, body?: unknown) => {
+    const before = await readEntryCount();
+    for (let i = 0; i < 2; i++) {
+      const res = await send(path as string, body === undefined ? {} : { body });
+      expect(res.status).toBe(status);
+      expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
+      expect(res.headers.get("X-Cache")).not.toBe("HIT");
+    }
+    expect(await readEntryCount()).toBe(before);
+  });
+
+  it("a key without games:read is refused even when the response is cached", async () => {
+    const path = "/api/games?limit=11";
+    await warm(path);
+    const { key } = await createKey(["games:write"], "writer-only");
+    const res = await send(path, { key });
+    expect(res.status).toBe(403);
+    expect(res.text).not.toContain('"storeId"');
+  });
+});
