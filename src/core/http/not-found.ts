@@ -16,7 +16,9 @@ function knownPaths(app: Hono<AppEnv>): KnownPath[] {
     let known = byPath.get(route.path);
     if (!known) {
       const source = route.path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[A-Za-z_]\w*/g, "[^/]+");
-      known = { pattern: new RegExp(`^${source}/?$`), methods: new Set() };
+      // Exact match only: routing is strict about trailing slashes, so `/api/games/` is not
+      // `/api/games` and must be a 404, not a 405 whose Allow lists the method just used.
+      known = { pattern: new RegExp(`^${source}$`), methods: new Set() };
       byPath.set(route.path, known);
     }
     known.methods.add(route.method);

@@ -1,0 +1,262 @@
+import { env, SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { call, callJson, createKey, ORIGIN, sampleGame } from "../../helpers/api";
+import { countRows, expectProblem, randomIp, UUID } from "../../helpers/checks";
+
+const LIMIT = 64 * 1024;
+const admin = () => ({ Authorization: `Bearer ${env.ADMIN_API_KEY}` });
+
+/** A JSON object body of exactly `size` bytes: `{"name":"xxx…"}`. */
+const jsonOfSize = (size: number) => `{"name":"${"x".repeat(size - 11)}"}`;
+
+/** A body streamed in chunks, so the request carries no Content-Length. */
+function streamed(text: string, chunk = 8 * 1024): ReadableStream<Uint8Array> {
+  const bytes = new TextEncoder().encode(text);
+  let offset = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(offset, offset + chunk));
+      offset += chunk;
+    },
+  });
+}
+
+describe("problem responses", () => {
+  it("malformed JSON → 400 malformed-json", async () => {
+    for (const [path, method] of [["/api/games", "POST"], ["/api/keys", "POST"], ["/api/games/1", "PUT"], ["/api/games/search", "POST"]] as const) {
+      const res = await call(path, { method, rawBody: '{"name": "x",', contentType: "application/json" });
+      const problem = await expectProblem(res, 400, "malformed-json");
+      expect(problem.instance).toBe(path);
+      expect(problem.detail).toMatch(/not valid JSON/);
+    }
+  });
+
+  it("an empty JSON body where one is required → 400", async () => {
+    const res = await call("/api/games", { method: "POST", rawBody: "", contentType: "application/json" });
+    const problem = await expectProblem(res, 400);
+    expect(problem.type).toMatch(/malformed-json|validation/);
+  });
+
+  it.each([
+    ["text/plain", "text/plain;charset=UTF-8"],
+    ["a form", "application/x-www-form-urlencoded"],
+    ["multipart", "multipart/form-data; boundary=x"],
+    ["XML", "application/xml"],
+    ["a JSON look-alike", "application/jsonp"],
+  ])("a body sent as %s → 415", async (_, contentType) => {
+    const res = await call("/api/games", { method: "POST", rawBody: JSON.stringify(sampleGame()), contentType });
+    const problem = await expectProblem(res, 415, "unsupported-media-type");
+    expect(problem.detail).toContain("application/json");
+  });
+
+  it("a body with no Content-Type → 415", async () => {
+    const res = await SELF.fetch(`${ORIGIN}/api/games`, {
+      method: "POST",
+      headers: admin(),
+      body: new TextEncoder().encode(JSON.stringify(sampleGame())),
+    });
+    await expectProblem(res, 415, "unsupported-media-type");
+  });
+
+  it("accepts JSON media types with parameters and +json suffixes", async () => {
+    for (const contentType of ["application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json"]) {
+      const res = await call("/api/games/search", { method: "POST", rawBody: "{}", contentType });
+      expect(res.status, contentType).toBe(200);
+    }
+  });
+
+  it("a body over 64 KiB with Content-Length → 413", async () => {
+    const res = await call("/api/games", { method: "POST", rawBody: jsonOfSize(LIMIT + 1), contentType: "application/json" });
+    const problem = await expectProblem(res, 413, "payload-too-large");
+    expect(problem.detail).toContain(String(LIMIT));
+  });
+
+  it("a streamed (chunked) body over 64 KiB → 413", async () => {
+    const res = await SELF.fetch(`${ORIGIN}/api/games`, {
+      method: "POST",
+      headers: { ...admin(), "Content-Type": "application/json" },
+      body: streamed(jsonOfSize(LIMIT * 4)),
+      duplex: "half",
+    } as RequestInit);
+    expect(res.headers.get("Content-Length")).toBeNull();
+    await expectProblem(res, 413, "payload-too-large");
+  });
+
+  it("a body of exactly 64 KiB is read, streamed or not (the limit is inclusive)", async () => {
+    // Valid JSON of exactly the limit: accepted by the guard, then refused by validation.
+    const body = jsonOfSize(LIMIT);
+    expect(body.length).toBe(LIMIT);
+    const sized = await call("/api/games/search", { method: "POST", rawBody: body, contentType: "application/json" });
+    await expectProblem(sized, 400, "validation");
+    const chunked = await SELF.fetch(`${ORIGIN}/api/games/search`, {
+      method: "POST",
+      headers: { ...admin(), "Content-Type": "application/json" },
+      body: streamed(body),
+      duplex: "half",
+    } as RequestInit);
+    await expectProblem(chunked, 400, "validation");
+  });
+
+  it("an unknown route with a valid key → 404", async () => {
+    for (const path of ["/api/nope", "/api/games/1/extra", "/api/keys/1/rotate"]) {
+      const problem = await expectProblem(await call(path), 404, "not-found");
+      expect(problem.instance).toBe(path);
+    }
+  });
+
+  it("an unknown public path → 404 without a key", async () => {
+    await expectProblem(await call("/no-such-page", { key: null, ip: randomIp() }), 404, "not-found");
+  });
+
+  it("an unknown /api route without a key → 401, revealing nothing about which routes exist", async () => {
+    await expectProblem(await call("/api/nope", { key: null, ip: randomIp() }), 401, "unauthorized");
+  });
+
+  it.each([
+    ["PATCH", "/api/games", "GET, HEAD, POST"],
+    ["DELETE", "/api/games", "GET, HEAD, POST"],
+    ["DELETE", "/api/keys", "GET, HEAD, POST"],
+    ["PUT", "/api/keys/1", "DELETE, GET, HEAD"],
+    ["POST", "/api/games/1", "DELETE, GET, HEAD, PATCH, PUT"],
+    ["POST", "/health", "GET, HEAD"],
+  ])("%s %s → 405 with Allow: %s", async (method, path, allow) => {
+    const res = await call(path, { method });
+    expect(res.headers.get("Allow")).toBe(allow);
+    const problem = await expectProblem(res, 405, "method-not-allowed");
+    expect(problem.detail).toContain(method);
+  });
+
+  it("a trailing slash is a 404, never a 405 that allows the method used", async () => {
+    for (const path of ["/api/games/", "/api/keys/", "/api/games/1/"]) {
+      const res = await call(path);
+      expect(res.headers.get("Allow")).toBeNull();
+      await expectProblem(res, 404, "not-found");
+    }
+  });
+
+  it("answers HEAD on a GET route without a body", async () => {
+    const res = await call("/api/games", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+  });
+
+  it("validation failures list each field with its location", async () => {
+    const res = await call("/api/keys", { body: { name: "", scopes: ["nope"], extra: 1 } });
+    const problem = await expectProblem(res, 400, "validation");
+    expect(problem.errors?.map((e) => `${e.location}:${e.path}`).sort()).toEqual(["body:extra", "body:name", "body:scopes.0"]);
+    for (const e of problem.errors!) expect(e).toEqual({ location: "body", path: expect.any(String), message: expect.any(String), code: expect.any(String) });
+  });
+});
+
+describe("internal failures", () => {
+  const INTERNALS = /select|insert|update|from\s|sqlite|d1_error|no such table|games_hidden|api_keys|drizzle|\bat\s.+:\d+|\.ts\b|\.js\b/i;
+
+  afterEach(() => vi.restoreAllMocks());
+
+  async function withTableHidden<T>(table: string, run: () => Promise<T>): Promise<T> {
+    await env.DB.exec(`ALTER TABLE ${table} RENAME TO ${table}_hidden`);
+    try {
+      return await run();
+    } finally {
+      await env.DB.exec(`ALTER TABLE ${table}_hidden RENAME TO ${table}`);
+    }
+  }
+
+  async function expectOpaque500(res: Response) {
+    const text = await res.clone().text();
+    const problem = await expectProblem(res, 500, "internal");
+    expect(problem.detail).toBe("The server failed to handle this request");
+    expect(problem.title).toBe("Internal server error");
+    expect(problem.errors).toBeUndefined();
+    // Only the documented members: nothing like `stack` or `cause`.
+    expect(Object.keys(problem).sort()).toEqual(["detail", "instance", "requestId", "status", "title", "type"]);
+    expect(text.replace(/"instance":"[^"]*"/, "")).not.toMatch(INTERNALS);
+    expect(res.headers.get("X-Request-Id")).toBe(problem.requestId);
+  }
+
+  it("a failing database query → 500 with no stack, SQL or table names", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const key = (await createKey(["games:read", "games:write"], "fault")).key;
+    await withTableHidden("games", async () => {
+      await expectOpaque500(await call("/api/games?limit=3", { key }));
+      await expectOpaque500(await call("/api/games/search?name=rocket", { key }));
+      await expectOpaque500(await call("/api/games", { key, body: sampleGame({ storeId: "8800001" }) }));
+    });
+    // Once the table is back, the same requests work again.
+    expect((await call("/api/games?limit=3", { key })).status).toBe(200);
+  });
+
+  it("a failing key lookup → 500 with no internals, and the key is not let in", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const { key } = await createKey(["games:read"], "lookup-fault");
+    await withTableHidden("api_keys", async () => {
+      await expectOpaque500(await call("/api/games?limit=4", { key, ip: randomIp() }));
+    });
+    expect((await call("/api/games?limit=4", { key })).status).toBe(200);
+  });
+});
+
+describe("X-Request-Id", () => {
+  it("is on every response, success or error, and names the problem", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    const reader = (await createKey(["games:read"], "rid")).key;
+    const responses: [string, Response][] = [
+      ["200 list", await call("/api/games")],
+      ["201 create", await call("/api/keys", { body: { name: "rid-2", scopes: ["games:read"] } })],
+      ["200 health", await call("/health", { key: null, ip: randomIp() })],
+      ["200 openapi", await call("/openapi.json", { key: null, ip: randomIp() })],
+      ["200 docs", await call("/docs", { key: null, ip: randomIp() })],
+      ["400", await call("/api/keys", { body: {} })],
+      ["401", await call("/api/games", { key: null, ip: randomIp() })],
+      ["403", await call("/api/keys", { key: reader })],
+      ["404", await call("/api/nope")],
+      ["405", await call("/api/games", { method: "PATCH" })],
+      ["413", await call("/api/games", { rawBody: jsonOfSize(LIMIT + 1), contentType: "application/json" })],
+      ["415", await call("/api/games", { rawBody: "x", contentType: "text/plain" })],
+    ];
+    const ids = new Set<string>();
+    for (const [what, res] of responses) {
+      const id = res.headers.get("X-Request-Id");
+      expect(id, what).toMatch(UUID);
+      ids.add(id!);
+      if (res.status >= 400) expect((await res.json<{ requestId: string }>()).requestId, what).toBe(id);
+    }
+    expect(ids.size).toBe(responses.length);
+  });
+
+  it("reuses Cloudflare's CF-Ray id when the request has one", async () => {
+    const res = await call("/api/nope", { headers: { "CF-Ray": "8f1e2d3c4b5a6978-AMS" } });
+    expect(res.headers.get("X-Request-Id")).toBe("8f1e2d3c4b5a6978-AMS");
+    expect((await res.json<{ requestId: string }>()).requestId).toBe("8f1e2d3c4b5a6978-AMS");
+  });
+});
+
+describe("rejected requests", () => {
+  it("write nothing", async () => {
+    const games = await countRows("games");
+    const keys = await countRows("api_keys");
+    const version = await env.CACHE.get("meta:data-version");
+    const reader = (await createKey(["games:read"], "reject-reader")).key;
+    const keysAfterSetup = keys + 1;
+    const game = JSON.stringify(sampleGame({ storeId: "4400001" }));
+    const rejected: [number, Response][] = [
+      [400, await call("/api/games", { rawBody: game.slice(0, -1), contentType: "application/json" })],
+      [400, await call("/api/games", { body: { ...sampleGame({ storeId: "4400001" }), isPublished: "yes" } })],
+      [400, await call("/api/keys", { body: { name: "x", scopes: ["games:read"], admin: true } })],
+      [415, await call("/api/games", { rawBody: game, contentType: "text/plain" })],
+      [413, await call("/api/games", { rawBody: game.replace('"name":"', `"name":"${"x".repeat(LIMIT)}`), contentType: "application/json" })],
+      [401, await call("/api/games", { key: null, body: JSON.parse(game), ip: randomIp() })],
+      [403, await call("/api/games", { key: reader, body: JSON.parse(game) })],
+      [405, await call("/api/games", { method: "PATCH", body: JSON.parse(game) })],
+      [404, await call("/api/games/424242", { method: "PUT", body: JSON.parse(game) })],
+    ];
+    for (const [status, res] of rejected) await expectProblem(res, status);
+    expect(await countRows("games")).toBe(games);
+    expect(await countRows("api_keys")).toBe(keysAfterSetup);
+    expect(await env.DB.prepare("SELECT id FROM games WHERE store_id = '4400001'").first()).toBeNull();
+    expect(await env.CACHE.get("meta:data-version")).toBe(version);
+    // The same game is accepted once the request is right.
+    await callJson("/api/games", 201, { body: JSON.parse(game) });
+  });
+});

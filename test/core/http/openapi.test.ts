@@ -1,0 +1,153 @@
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../../src/core/app";
+import { call } from "../../helpers/api";
+import { randomIp } from "../../helpers/checks";
+
+interface Operation {
+  security?: Record<string, string[]>[];
+  parameters?: { name: string; in: string; required?: boolean }[];
+  requestBody?: { content: Record<string, unknown> };
+  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
+}
+
+interface Document {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
+}
+
+const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const NOT_DOCUMENTED = new Set(["/openapi.json", "/docs"]);
+
+let doc: Document;
+let operations: { method: string; path: string; op: Operation }[];
+
+beforeAll(async () => {
+  const res = await call("/openapi.json", { key: null, ip: randomIp() });
+  expect(res.status).toBe(200);
+  expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
+  doc = JSON.parse(await res.text()) as Document;
+  operations = Object.entries(doc.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => HTTP_METHODS.includes(method))
+      .map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
+});
+
+describe("GET /openapi.json", () => {
+  it("is an OpenAPI 3.1 document with info and paths", () => {
+    expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
+    expect(doc.info.title).toBeTruthy();
+    expect(doc.info.version).toBeTruthy();
+    expect(Object.keys(doc.paths).length).toBeGreaterThan(0);
+  });
+
+  it("documents every route the app serves, and nothing else", () => {
+    const served = new Set(
+      createApp()
+        .routes.filter((r) => r.method !== "ALL" && !NOT_DOCUMENTED.has(r.path))
+        .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`),
+    );
+    expect(served.size).toBeGreaterThan(5);
+    expect(new Set(operations.map((o) => `${o.method} ${o.path}`))).toEqual(served);
+  });
+
+  it("declares API-key security on every /api operation, with schemes that exist", () => {
+    const schemes = Object.keys(doc.components.securitySchemes);
+    expect(schemes.sort()).toEqual(["apiKeyHeader", "bearerAuth"]);
+    for (const { method, path, op } of operations.filter((o) => o.path.startsWith("/api/"))) {
+      expect(op.security, `${method} ${path}`).toBeDefined();
+      expect(op.security!.length, `${method} ${path}`).toBeGreaterThan(0);
+      for (const requirement of op.security!) for (const name of Object.keys(requirement)) expect(schemes).toContain(name);
+    }
+  });
+
+  it("declares 401, 403, 429 and 500 problem responses on every /api operation", () => {
+    for (const { method, path, op } of operations.filter((o) => o.path.startsWith("/api/"))) {
+      for (const status of ["401", "403", "429", "500"]) {
+        const response = op.responses[status];
+        expect(response, `${method} ${path} ${status}`).toBeDefined();
+        expect(response!.content?.["application/problem+json"]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/components/schemas/Problem" });
+      }
+      expect(Object.keys(op.responses["429"]!.headers ?? {}), `${method} ${path}`).toEqual(
+        expect.arrayContaining(["Retry-After", "RateLimit", "RateLimit-Policy"]),
+      );
+    }
+  });
+
+  it("declares 400, 413 and 415 on every operation with a request body", () => {
+    const withBody = operations.filter((o) => o.op.requestBody);
+    expect(withBody.map((o) => `${o.method} ${o.path}`).sort()).toEqual(
+      expect.arrayContaining(["POST /api/games", "PUT /api/games/{id}", "PATCH /api/games/{id}", "POST /api/keys"]),
+    );
+    for (const { method, path, op } of withBody) {
+      expect(Object.keys(op.requestBody!.content), `${method} ${path}`).toEqual(["application/json"]);
+      for (const status of ["400", "413", "415"]) {
+        expect(op.responses[status]?.content?.["application/problem+json"], `${method} ${path} ${status}`).toBeDefined();
+      }
+    }
+  });
+
+  it("declares the path parameters of templated paths", () => {
+    for (const { method, path, op } of operations) {
+      for (const [, name] of path.matchAll(/\{(\w+)\}/g)) {
+        expect(op.parameters, `${method} ${path}`).toContainEqual(expect.objectContaining({ name, in: "path", required: true }));
+      }
+    }
+  });
+
+  it("declares a 2xx response for every operation", () => {
+    for (const { method, path, op } of operations) {
+      expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${method} ${path}`).toBe(true);
+    }
+  });
+
+  it("has no dangling $ref", () => {
+    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(refs.length).toBeGreaterThan(0);
+    for (const name of new Set(refs)) expect(doc.components.schemas, name).toHaveProperty([name]);
+  });
+});
+
+describe("GET /docs", () => {
+  let html: string;
+  let res: Response;
+
+  beforeAll(async () => {
+    res = await call("/docs", { key: null, ip: randomIp() });
+    html = await res.text();
+  });
+
+  it("serves Swagger UI HTML that loads the vendored bundle from this Worker", () => {
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toMatch(/^text\/html/);
+    expect(html).toContain('<script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>');
+    expect(html).toContain('id="swagger-ui"');
+    // Nothing from a CDN: every script and stylesheet is a local path.
+    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\/vendor\//);
+  });
+
+  it("references only assets that exist, and the init script points at /openapi.json", async () => {
+    const assets = [...html.matchAll(/(?:src|href)="(\/vendor\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets).toEqual(expect.arrayContaining(["/vendor/swagger-ui/swagger-ui-bundle.js", "/vendor/swagger-ui/swagger-ui.css", "/vendor/swagger-ui/init.js"]));
+    for (const path of assets) {
+      const asset = await env.ASSETS.fetch(`http://x${path}`);
+      expect(asset.status, path).toBe(200);
+      const text = await asset.text();
+      expect(text.length, path).toBeGreaterThan(0);
+      if (path.endsWith("swagger-ui-bundle.js")) {
+        expect(text.length).toBeGreaterThan(100_000);
+        expect(text).toContain("SwaggerUIBundle");
+      }
+      if (path.endsWith("init.js")) expect(text).toContain('url: "/openapi.json"');
+    }
+  });
+
+  it("runs under a Content-Security-Policy that allows only its own scripts", () => {
+    const csp = res.headers.get("Content-Security-Policy");
+    expect(csp).toMatch(/default-src 'self'/);
+    expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+  });
+});
