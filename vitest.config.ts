@@ -2,6 +2,17 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+/** Tests that need the S3 harness and the queues; they run in their own project. */
+const INGEST_TESTS = ["test/core/ingest/**/*.test.ts", "test/core/http/routes/ingest.test.ts", "test/platform/cloudflare/**/*.test.ts"];
+
+const roomyLimits = {
+  vars: { RATE_LIMIT_KEY_LIMIT: "100000", RATE_LIMIT_ANON_LIMIT: "100000" },
+  ratelimits: {
+    RATE_LIMIT_KEY: { namespace_id: "1001", simple: { limit: 100_000, period: 60 as const } },
+    RATE_LIMIT_ANON: { namespace_id: "1002", simple: { limit: 100_000, period: 60 as const } },
+  },
+};
+
 /** Known to the tests through `env.ADMIN_API_KEY`; never used outside them. */
 const TEST_ADMIN_API_KEY = "test-admin-key-0123456789abcdefghijklmnop";
 
@@ -27,14 +38,55 @@ export default defineConfig(async () => {
           plugins: [
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
-              miniflare: { bindings: workerBindings },
+              // The limiter's counters are shared by every file of a project: limits high enough
+              // that hundreds of tests with one admin key never trip them (they have their own
+              // project below).
+              miniflare: { bindings: { ...workerBindings, ...roomyLimits.vars }, ratelimits: roomyLimits.ratelimits },
             }),
           ],
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/node/**", "test/rate-limits/**"],
+            exclude: ["test/node/**", "test/rate-limits/**", ...INGEST_TESTS],
             setupFiles: ["./test/setup/apply-migrations.ts"],
+          },
+        },
+        {
+          // Ingestion against a real S3-compatible server behind a fault-injecting harness
+          // (test/setup/ingest-global.ts). Files run one at a time: they share the bucket and
+          // the queues.
+          plugins: [
+            cloudflareTest(({ inject }) => {
+              const harness = `http://127.0.0.1:${inject("ingestHarnessPort")}`;
+              return {
+                wrangler: { configPath: "./wrangler.toml" },
+                miniflare: {
+                  ratelimits: roomyLimits.ratelimits,
+                  bindings: {
+                    ...workerBindings,
+                    ...roomyLimits.vars,
+                    S3_ENDPOINT: harness,
+                    S3_BUCKET: "test-rankings",
+                    S3_REGION: "eu-test-1",
+                    S3_PREFIX: "daily/",
+                    // Every listing spans several pages.
+                    S3_LIST_PAGE_SIZE: "2",
+                    S3_TIMEOUT_MS: "1000",
+                    ALERT_WEBHOOK_URL: `${harness}/__harness/webhook`,
+                    INGEST_RETRY_BASE_SECONDS: "1",
+                    INGEST_RETRY_MAX_SECONDS: "2",
+                  },
+                },
+              };
+            }),
+          ],
+          test: {
+            name: "workers-ingest",
+            include: INGEST_TESTS,
+            setupFiles: ["./test/setup/apply-migrations.ts"],
+            globalSetup: ["./test/setup/ingest-global.ts"],
+            fileParallelism: false,
+            testTimeout: 60_000,
           },
         },
         {

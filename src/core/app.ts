@@ -11,6 +11,7 @@ import { apiKeysRoutes } from "./http/routes/api-keys";
 import { docsRoutes } from "./http/routes/docs";
 import { gamesRoutes } from "./http/routes/games";
 import { healthRoutes } from "./http/routes/health";
+import { ingestRoutes } from "./http/routes/ingest";
 import { searchRoutes } from "./http/routes/search";
 import { registerSecuritySchemes } from "./http/routes/security";
 
@@ -41,11 +42,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerSecuritySchemes(app);
   // Search first: `/api/games/search` must not be taken for `/api/games/{id}`.
   app.route("/", searchRoutes);
+  app.route("/", ingestRoutes);
   app.route("/", gamesRoutes);
   app.route("/", apiKeysRoutes);
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "API keys" }, { name: "Operations" }] });
+  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "Ingestion" }, { name: "API keys" }, { name: "Operations" }] });
 
   app.notFound(notFoundHandler(app));
   app.onError((error, c) => problemResponse(c, error));

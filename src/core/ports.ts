@@ -25,3 +25,9 @@ export interface RateLimitOutcome {
 export interface RateLimiter {
   limit(key: string): Promise<RateLimitOutcome>;
 }
+
+/** A producer for a message queue with at-least-once delivery (Cloudflare Queues, Deno KV queues…). */
+export interface MessageQueue<T> {
+  /** Sends up to 100 messages of at most 256 KB together; throws when the queue refuses them. */
+  sendBatch(messages: readonly T[]): Promise<void>;
+}

@@ -27,7 +27,7 @@ interface KnownKey {
   lastUsedAt: string | null;
 }
 
-/** A cached verdict: a usable key, or `revoked`/`unknown` (kept in memory only). */
+/** A cached verdict: a usable key, `revoked` (also a KV tombstone) or `unknown` (memory only). */
 type Verdict = KnownKey | "revoked" | "unknown";
 
 const memory = new Map<string, { verdict: Verdict; expiresAt: number }>();
@@ -66,7 +66,7 @@ async function lookup(hash: string, deps: AuthDeps): Promise<Verdict> {
   const cached = memory.get(hash);
   if (cached && cached.expiresAt > Date.now()) return cached.verdict;
 
-  const shared = await deps.kv.get<KnownKey>(kvKey(hash));
+  const shared = await deps.kv.get<KnownKey | "revoked">(kvKey(hash));
   if (shared) {
     remember(hash, shared);
     return shared;
@@ -92,9 +92,11 @@ function touch(hash: string, key: KnownKey, deps: AuthDeps) {
   key.lastUsedAt = at; // the cached verdict object: later requests in this isolate skip the write
   const staleBefore = new Date(now - TOUCH_INTERVAL_MS).toISOString();
   deps.defer(
-    apiKeysRepository(deps.db)
-      .touch(key.id, at, staleBefore)
-      .catch((error) => deps.log.warn("last_used_at update failed", { keyId: key.id, error: String(error) })),
+    Promise.all([
+      apiKeysRepository(deps.db).touch(key.id, at, staleBefore),
+      // Other isolates read the new time from KV and skip their own write.
+      deps.kv.put(kvKey(hash), key, { ttlSeconds: KV_TTL_SECONDS }),
+    ]).catch((error) => deps.log.warn("last_used_at update failed", { keyId: key.id, error: String(error) })),
   );
   remember(hash, key);
 }
@@ -114,8 +116,12 @@ export async function authenticate(presented: string | undefined, deps: AuthDeps
   return { ok: true, principal: { keyId: verdict.id, name: verdict.name, scopes: verdict.scopes } };
 }
 
-/** Drops a key's cached verdicts after revocation (this isolate's memory and the KV copy). */
+/**
+ * Replaces a key's cached verdicts after revocation, in this isolate's memory and in KV. A
+ * tombstone rather than a delete, so other isolates stop trusting the key as soon as KV shows
+ * it, instead of falling through to a stale positive verdict.
+ */
 export async function forgetKey(hash: string, kv: KeyValueStore): Promise<void> {
-  memory.delete(hash);
-  await kv.delete(kvKey(hash));
+  remember(hash, "revoked");
+  await kv.put(kvKey(hash), "revoked", { ttlSeconds: KV_TTL_SECONDS });
 }

@@ -1,16 +1,10 @@
 import type { Principal } from "../auth/scopes";
-import type { AppConfig } from "../config";
-import type { Database } from "../db/database";
-import type { Logger } from "../log";
-import type { KeyValueStore, RateLimiter } from "../ports";
+import type { IngestDeps } from "../ingest/deps";
+import type { RateLimiter } from "../ports";
 
 /** Long-lived services, built once per set of platform bindings. */
-export interface AppDeps {
-  config: AppConfig;
-  db: Database;
-  kv: KeyValueStore;
+export interface AppDeps extends IngestDeps {
   rateLimiters: { perKey: RateLimiter; anonymous: RateLimiter };
-  log: Logger;
 }
 
 /** What the platform entry hands the app with every request (Hono's `c.env`). */

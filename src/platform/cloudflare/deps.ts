@@ -2,8 +2,10 @@ import { drizzle } from "drizzle-orm/d1";
 import { parseConfig } from "../../core/config";
 import * as schema from "../../core/db/schema";
 import type { AppDeps } from "../../core/http/env";
+import { createS3Client } from "../../core/ingest/s3/s3-client";
 import { createLogger } from "../../core/log";
 import { kvStore } from "./kv-store";
+import { cloudflareQueue } from "./queue";
 import { bindingRateLimiter } from "./rate-limiter";
 
 const built = new WeakMap<Env, AppDeps>();
@@ -25,6 +27,9 @@ export function depsFor(env: Env): AppDeps {
         anonymous: bindingRateLimiter(env.RATE_LIMIT_ANON),
       },
       log: createLogger(config.logLevel, { environment: config.environment }),
+      s3: createS3Client(config.ingest.s3),
+      ingestQueue: cloudflareQueue(env.INGEST_QUEUE),
+      now: () => new Date(),
     };
     built.set(env, deps);
   }

@@ -1,12 +1,22 @@
 import { createApp } from "../../core/app";
 import { ConfigError } from "../../core/config";
+import { processIngestMessage } from "../../core/ingest/consumer";
+import { processDeadLetter } from "../../core/ingest/dead-letter";
+import { checkFreshness } from "../../core/ingest/freshness";
+import type { IngestMessage } from "../../core/ingest/message";
+import { runScan } from "../../core/ingest/scanner";
+import { describeError } from "../../core/log";
 import { depsFor } from "./deps";
 
 const app = createApp();
 
-function misconfigured(error: ConfigError): Response {
-  // Operators see which variables are wrong in the log; clients only learn the service is down.
+function logConfigError(error: ConfigError) {
+  // Operators see which variables are wrong; values never appear (some are secrets).
   console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems: error.problems }));
+}
+
+function misconfigured(error: ConfigError): Response {
+  logConfigError(error);
   return new Response(
     JSON.stringify({
       type: "urn:game-db:problem:service-unavailable",
@@ -38,4 +48,47 @@ export default {
       ctx,
     );
   },
-} satisfies ExportedHandler<Env>;
+
+  /** The daily cron: scan the bucket, then check that ingestion is not stale. */
+  async scheduled(controller, env) {
+    const deps = depsFor(env);
+    deps.log.info("cron fired", { cron: controller.cron, scheduledTime: new Date(controller.scheduledTime).toISOString() });
+    try {
+      await runScan("cron", deps);
+    } finally {
+      await checkFreshness(deps);
+    }
+  },
+
+  /**
+   * Both queues land here. Never throws: locally a throw makes the runtime redeliver even the
+   * messages already acked (PLATFORM-FACTS §2), so each message is acked or retried on its own.
+   */
+  async queue(batch, env) {
+    let deps;
+    try {
+      deps = depsFor(env);
+    } catch (error) {
+      if (error instanceof ConfigError) logConfigError(error);
+      batch.retryAll({ delaySeconds: 60 });
+      return;
+    }
+    const deadLetters = batch.queue === env.INGEST_DLQ_NAME;
+    for (const message of batch.messages) {
+      try {
+        if (deadLetters) {
+          await processDeadLetter(message.body, message.attempts, deps);
+          message.ack();
+          continue;
+        }
+        const decision = await processIngestMessage(message.body, message.attempts, deps);
+        if (decision.action === "ack") message.ack();
+        else message.retry({ delaySeconds: decision.delaySeconds });
+      } catch (error) {
+        // The ledger itself is unreachable (e.g. D1 down): retry the message later.
+        deps.log.error("queue message failed", { queue: batch.queue, messageId: message.id, error: describeError(error) });
+        message.retry({ delaySeconds: deps.config.ingest.retryBaseSeconds });
+      }
+    }
+  },
+} satisfies ExportedHandler<Env, IngestMessage>;

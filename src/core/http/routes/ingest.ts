@@ -1,0 +1,122 @@
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { FILE_STATUSES } from "../../db/schema";
+import { ingestService } from "../../services/ingest";
+import type { AppEnv } from "../env";
+import { requireScope } from "../middleware/authenticate";
+import { encodeCursor, toPage } from "../pagination";
+import { WRITE_HEADERS } from "../schemas/headers";
+import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
+import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
+import { API_KEY_SECURITY } from "./security";
+
+const tags = ["Ingestion"];
+const json = <T>(schema: T) => ({ "application/json": { schema } });
+const idParam = z.object({
+  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: "id", in: "path" } }),
+});
+/** Newest first; `cursor` comes from the previous page's `Link` header. */
+const newestFirst = {
+  limit: z.coerce.number().int().min(1).max(50).default(20),
+  cursor: z.string().max(200).optional(),
+};
+const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page: `<…>; rel="next"`' } };
+
+/** `Link` to the older page after `rows` (ids descending), when the page was full. */
+function olderPageLink(url: string, rows: { id: number }[], limit: number): Record<string, string> {
+  const last = rows.at(-1);
+  if (rows.length < limit || !last) return {};
+  const next = new URL(url);
+  next.searchParams.set("cursor", encodeCursor(last.id));
+  return { Link: `<${next.href}>; rel="next"` };
+}
+
+const populateRoute = createRoute({
+  method: "post",
+  path: "/api/games/populate",
+  tags,
+  summary: "Run an ingestion now",
+  description: "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`.",
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("ingest:run")],
+  responses: {
+    202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema) },
+    ...errorResponses("bad-gateway", "service-unavailable", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const listRunsRoute = createRoute({
+  method: "get",
+  path: "/api/ingest/runs",
+  tags,
+  summary: "List ingestion runs, newest first",
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("ingest:read")],
+  request: { query: z.object(newestFirst) },
+  responses: {
+    200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema)) },
+    ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const getRunRoute = createRoute({
+  method: "get",
+  path: "/api/ingest/runs/{id}",
+  tags,
+  summary: "One ingestion run with its files",
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("ingest:read")],
+  request: { params: idParam },
+  responses: {
+    200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema) },
+    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const listFilesRoute = createRoute({
+  method: "get",
+  path: "/api/ingest/files",
+  tags,
+  summary: "Ledger rows, newest first",
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("ingest:read")],
+  request: { query: z.object({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
+  responses: {
+    200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema)) },
+    ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const retryRoute = createRoute({
+  method: "post",
+  path: "/api/ingest/files/{id}/retry",
+  tags,
+  summary: "Re-enqueue a failed or dead file",
+  description: "Idempotent: a file already queued or processing is returned unchanged. A done file is a 409.",
+  security: API_KEY_SECURITY,
+  middleware: [requireScope("ingest:run")],
+  request: { params: idParam },
+  responses: {
+    202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema) },
+    ...errorResponses("validation", "not-found", "conflict", "service-unavailable", ...AUTHENTICATED_ERRORS),
+  },
+});
+
+const beforeId = (cursor: string | undefined, limit: number) => toPage({ limit, cursor }).afterId;
+
+export const ingestRoutes = new OpenAPIHono<AppEnv>()
+  .openapi(populateRoute, async (c) => {
+    const result = await ingestService(c.env.deps).populate();
+    return c.json(result, 202, { Location: result.statusUrl });
+  })
+  .openapi(listRunsRoute, async (c) => {
+    const { limit, cursor } = c.req.valid("query");
+    const runs = await ingestService(c.env.deps).listRuns(limit, beforeId(cursor, limit));
+    return c.json(runs, 200, olderPageLink(c.req.url, runs, limit));
+  })
+  .openapi(getRunRoute, async (c) => c.json(await ingestService(c.env.deps).getRun(c.req.valid("param").id), 200))
+  .openapi(listFilesRoute, async (c) => {
+    const { limit, cursor, status } = c.req.valid("query");
+    const files = await ingestService(c.env.deps).listFiles(status, limit, beforeId(cursor, limit));
+    return c.json(files, 200, olderPageLink(c.req.url, files, limit));
+  })
+  .openapi(retryRoute, async (c) => c.json(await ingestService(c.env.deps).retryFile(c.req.valid("param").id), 202));

@@ -1,0 +1,155 @@
+import { and, eq, exists, sql, type SQL } from "drizzle-orm";
+import type { Database } from "../db/database";
+import { games, ingestFiles, ingestStaging, type RejectionSample } from "../db/schema";
+import type { GameRecord } from "./record";
+
+/** Columns a data file provides, in the order records are encoded for staging. */
+const FILE_COLUMNS = ["platform", "store_id", "name", "bundle_id", "publisher_id", "publisher_name", "app_version", "icon_url", "rank"] as const;
+/** Columns the merge may change on an existing game (the natural key never changes). */
+const MERGED_COLUMNS = FILE_COLUMNS.filter((c) => c !== "platform" && c !== "store_id");
+
+/** Drizzle property names of the merged columns, for `onConflictDoUpdate({ set })`. */
+const COLUMN_PROPERTY: Record<(typeof MERGED_COLUMNS)[number], string> = {
+  name: "name",
+  bundle_id: "bundleId",
+  publisher_id: "publisherId",
+  publisher_name: "publisherName",
+  app_version: "appVersion",
+  icon_url: "iconUrl",
+  rank: "rank",
+};
+
+const encode = (g: GameRecord) => [g.platform, g.storeId, g.name, g.bundleId, g.publisherId, g.publisherName, g.appVersion, g.iconUrl, g.rank];
+const raw = (text: string) => sql.raw(text);
+
+/**
+ * "Does `left` differ from `right`?" over every merged column. Ingested games are published,
+ * so a hidden game that reappears in a ranking counts as changed too.
+ */
+function differs(left: string, right: string): SQL {
+  const columns = MERGED_COLUMNS.map((c) => `${left}.${c} IS NOT ${right}.${c}`);
+  return raw(`(${columns.join(" OR ")} OR ${left}.is_published IS NOT 1)`);
+}
+
+/**
+ * Adds parsed games to the file's staging area. One bound parameter carries the whole chunk as
+ * JSON (json_each unpacks it), which keeps every statement far below D1's limit of 100 bound
+ * parameters however many records it holds. A game seen twice keeps its last record and best
+ * (lowest) rank.
+ */
+export async function stageGames(db: Database, lease: string, fileId: number, games: GameRecord[]): Promise<void> {
+  if (games.length === 0) return;
+  const extract = FILE_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(", ");
+  await db.run(sql`
+    INSERT INTO ingest_staging (lease_token, file_id, ${raw(FILE_COLUMNS.join(", "))})
+    SELECT ${lease}, ${fileId}, ${raw(extract)} FROM json_each(${JSON.stringify(games.map(encode))}) WHERE true
+    ON CONFLICT (lease_token, platform, store_id) DO UPDATE SET
+      ${raw(MERGED_COLUMNS.filter((c) => c !== "rank").map((c) => `${c} = excluded.${c}`).join(", "))},
+      rank = CASE WHEN ingest_staging.rank IS NULL THEN excluded.rank
+                  WHEN excluded.rank IS NULL THEN ingest_staging.rank
+                  ELSE min(ingest_staging.rank, excluded.rank) END`);
+}
+
+export interface FileOutcome {
+  recordsSeen: number;
+  recordsRejected: number;
+  rejectionSamples: RejectionSample[];
+}
+
+export interface Applied {
+  recordsUpserted: number;
+  gamesWritten: number;
+}
+
+/**
+ * Merges the staged games into `games` and marks the file done, in ONE atomic D1 batch: either
+ * the whole file lands together with its ledger row, or nothing does. Every statement is
+ * conditioned on this consumer still holding the file's lease, so a delivery that lost its
+ * lease (to a redelivery after expiry) changes nothing. Only games whose content differs are
+ * written; re-ingesting an identical file writes no game rows. Returns undefined when the
+ * lease was lost.
+ */
+export async function commitFile(
+  db: Database,
+  lease: string,
+  fileId: number,
+  outcome: FileOutcome,
+  now: Date,
+): Promise<Applied | undefined> {
+  const at = now.toISOString();
+  const heldByUs = and(eq(ingestFiles.id, fileId), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing"));
+  const staged = db
+    // Every column of `games`, in table order (drizzle checks); a NULL id lets SQLite assign it.
+    .select({
+      id: sql<number>`NULL`.as("id"),
+      platform: ingestStaging.platform,
+      storeId: ingestStaging.storeId,
+      bundleId: ingestStaging.bundleId,
+      name: ingestStaging.name,
+      publisherId: ingestStaging.publisherId,
+      publisherName: ingestStaging.publisherName,
+      appVersion: ingestStaging.appVersion,
+      isPublished: sql<boolean>`1`.as("is_published"),
+      iconUrl: ingestStaging.iconUrl,
+      rank: ingestStaging.rank,
+      createdAt: sql<string>`${at}`.as("created_at"),
+      updatedAt: sql<string>`${at}`.as("updated_at"),
+    })
+    .from(ingestStaging)
+    .where(and(eq(ingestStaging.leaseToken, lease), exists(db.select({ one: sql`1` }).from(ingestFiles).where(heldByUs))));
+
+  // Drizzle query builders rather than raw SQL: drizzle's D1 batch cannot bind raw statements.
+  const [, , , done] = await db.batch([
+    // Counted before the merge, inside the same transaction, so the figures match what it writes.
+    db
+      .update(ingestFiles)
+      .set({
+        recordsUpserted: sql`(SELECT count(*) FROM ingest_staging WHERE lease_token = ${lease})`,
+        gamesWritten: sql`(
+          SELECT count(*) FROM ingest_staging s
+          LEFT JOIN games g ON g.platform = s.platform AND g.store_id = s.store_id
+          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${differs("g", "s")}))`,
+      })
+      .where(heldByUs),
+    db
+      .insert(games)
+      .select(staged)
+      .onConflictDoUpdate({
+        target: [games.platform, games.storeId],
+        set: {
+          ...Object.fromEntries(MERGED_COLUMNS.map((c) => [COLUMN_PROPERTY[c], sql.raw(`excluded.${c}`)])),
+          isPublished: true,
+          updatedAt: sql.raw("excluded.updated_at"),
+        },
+        setWhere: differs("games", "excluded"),
+      }),
+    db.delete(ingestStaging).where(eq(ingestStaging.leaseToken, lease)),
+    db
+      .update(ingestFiles)
+      .set({
+        status: "done",
+        recordsSeen: outcome.recordsSeen,
+        recordsRejected: outcome.recordsRejected,
+        rejectionSamples: outcome.rejectionSamples,
+        lastError: null,
+        leaseToken: null,
+        leaseExpiresAt: null,
+        finishedAt: at,
+        updatedAt: at,
+      })
+      .where(heldByUs)
+      .returning({ recordsUpserted: ingestFiles.recordsUpserted, gamesWritten: ingestFiles.gamesWritten }),
+  ]);
+  const row = done[0];
+  return row ? { recordsUpserted: row.recordsUpserted ?? 0, gamesWritten: row.gamesWritten ?? 0 } : undefined;
+}
+
+/** Drops staged rows that earlier, crashed or superseded attempts left behind for this file. */
+export async function discardOtherAttempts(db: Database, fileId: number, lease: string): Promise<void> {
+  await db.run(sql`DELETE FROM ingest_staging WHERE file_id = ${fileId} AND lease_token <> ${lease}`);
+}
+
+/** Drops this attempt's staged rows after it failed. */
+export async function discardAttempt(db: Database, lease: string): Promise<void> {
+  await db.run(sql`DELETE FROM ingest_staging WHERE lease_token = ${lease}`);
+}

@@ -1,0 +1,136 @@
+import { describeError } from "../log";
+import type { RejectionSample } from "../db/schema";
+import { bumpDataVersion } from "../services/data-version";
+import { raiseAlert } from "./alerts";
+import { commitFile, discardAttempt, discardOtherAttempts, stageGames } from "./apply-file";
+import { retryDelaySeconds } from "./backoff";
+import { alertDeps, type IngestDeps } from "./deps";
+import { classify } from "./errors";
+import { ledger } from "./ledger";
+import { IngestMessageSchema, type IngestMessage } from "./message";
+import { fileRecords } from "./parse/file-records";
+import { guardedChunks, gunzipIfNeeded } from "./parse/guarded-body";
+import { toGameRecord, type GameRecord } from "./record";
+
+/** What to tell the queue about one message. */
+export type Decision = { action: "ack" } | { action: "retry"; delaySeconds: number };
+
+/** Games staged per statement (one JSON parameter; ~250 bytes each). */
+const STAGE_CHUNK = 500;
+const MAX_REJECTION_SAMPLES = 5;
+/** A download that delivers nothing for this long is treated as a dropped connection. */
+const BODY_IDLE_TIMEOUT_MS = 30_000;
+
+const ack: Decision = { action: "ack" };
+
+/**
+ * Handles one message of the ingest queue: message → claim → fetch → parse → stage → commit.
+ * Never throws for a problem with the file; the caller acks or retries as decided. Delivering
+ * the same message again (or concurrently) leaves the same end state: the claim lets one
+ * delivery work at a time and the commit is conditional on holding it.
+ */
+export async function processIngestMessage(body: unknown, attempts: number, deps: IngestDeps): Promise<Decision> {
+  const parsed = IngestMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    deps.log.error("ingest message rejected", { reason: parsed.error.issues[0]?.message, body: JSON.stringify(body)?.slice(0, 300) });
+    return ack;
+  }
+  const message = parsed.data;
+  const files = ledger(deps.db);
+  const lease = crypto.randomUUID();
+  const now = deps.now();
+  const leaseUntil = new Date(now.getTime() + deps.config.ingest.leaseSeconds * 1000);
+  const file = await files.claimFile(message.fileId, message.etag, lease, leaseUntil, now);
+  if (!file) return notClaimed(message, deps);
+
+  const context = { fileId: file.id, key: file.key, etag: file.etag, attempt: attempts };
+  deps.log.info("ingest file started", context);
+  try {
+    await discardOtherAttempts(deps.db, file.id, lease);
+    const outcome = await stageFile(message, lease, deps);
+    const applied = await commitFile(deps.db, lease, file.id, outcome, deps.now());
+    if (!applied) {
+      deps.log.warn("ingest lease lost before commit; another delivery owns the file", context);
+      return ack;
+    }
+    if (applied.gamesWritten > 0) await bumpDataVersion(deps.kv, deps.log);
+    deps.log.info("ingest file done", { ...context, ...applied, recordsSeen: outcome.recordsSeen, recordsRejected: outcome.recordsRejected });
+    if (outcome.recordsSeen > 0 && applied.recordsUpserted === 0) {
+      await raiseAlert(
+        { title: "Ingested file had no valid records", detail: `Every record of ${file.key} was rejected.`, fields: { fileId: file.id, rejected: outcome.recordsRejected, sample: outcome.rejectionSamples[0]?.reason ?? null } },
+        alertDeps(deps),
+      );
+    }
+    return ack;
+  } catch (error) {
+    const failure = classify(error);
+    const reason = `${failure.code}: ${failure.message}`;
+    await discardAttempt(deps.db, lease).catch((e) => deps.log.warn("staging cleanup failed", { ...context, error: describeError(e) }));
+    if (failure.kind === "transient") {
+      await files.release(file.id, lease, reason, deps.now());
+      const delaySeconds = retryDelaySeconds(attempts, deps.config.ingest.retryBaseSeconds, deps.config.ingest.retryMaxSeconds);
+      deps.log.warn("ingest file will be retried", { ...context, error: reason, delaySeconds });
+      return { action: "retry", delaySeconds };
+    }
+    if (await files.fail(file.id, lease, reason, {}, deps.now())) {
+      await raiseAlert({ title: "Ingestion failed", detail: `${file.key} could not be ingested: ${reason}`, fields: { fileId: file.id, attempt: attempts } }, alertDeps(deps));
+    }
+    return ack;
+  }
+}
+
+/** Another delivery holds the file, or it is finished: wait for the holder, or drop the duplicate. */
+async function notClaimed(message: IngestMessage, deps: IngestDeps): Promise<Decision> {
+  const file = await ledger(deps.db).getFile(message.fileId);
+  const context = { fileId: message.fileId, key: message.key };
+  if (!file || file.etag !== message.etag) {
+    deps.log.warn("ingest message for an unknown file version dropped", context);
+    return ack;
+  }
+  if (file.status === "processing" && file.leaseExpiresAt) {
+    // Come back when the holder's lease ends: it either committed by then or crashed.
+    const remaining = Math.ceil((Date.parse(file.leaseExpiresAt) - deps.now().getTime()) / 1000);
+    const delaySeconds = Math.min(deps.config.ingest.retryMaxSeconds, Math.max(1, remaining));
+    deps.log.info("ingest file busy in another delivery; retrying later", { ...context, delaySeconds });
+    return { action: "retry", delaySeconds };
+  }
+  if (file.status === "queued") return { action: "retry", delaySeconds: 1 };
+  deps.log.info("ingest message for a finished file dropped", { ...context, status: file.status });
+  return ack;
+}
+
+/** Downloads the file and stages its valid games, counting and sampling the rejected records. */
+async function stageFile(message: IngestMessage, lease: string, deps: IngestDeps) {
+  const what = `s3://${deps.config.ingest.s3.bucket}/${message.key}`;
+  const { body, contentLength } = await deps.s3.getObject(message.key, message.etag);
+  const chunks = gunzipIfNeeded(guardedChunks(body, { contentLength, idleTimeoutMs: BODY_IDLE_TIMEOUT_MS, what }), what);
+
+  let recordsSeen = 0;
+  let recordsRejected = 0;
+  const rejectionSamples: RejectionSample[] = [];
+  let pending: GameRecord[] = [];
+  // One staging statement in flight while the next chunk parses: D1 and parsing overlap.
+  let inflight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    await inflight;
+    const chunk = pending;
+    pending = [];
+    inflight = stageGames(deps.db, lease, message.fileId, chunk);
+    inflight.catch(() => undefined);
+  };
+
+  for await (const record of fileRecords(chunks, what)) {
+    recordsSeen++;
+    const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
+    if (result.ok) {
+      pending.push(result.game);
+      if (pending.length >= STAGE_CHUNK) await flush();
+    } else {
+      recordsRejected++;
+      if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+    }
+  }
+  await flush();
+  await inflight;
+  return { recordsSeen, recordsRejected, rejectionSamples };
+}

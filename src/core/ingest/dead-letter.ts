@@ -1,0 +1,32 @@
+import { raiseAlert } from "./alerts";
+import { alertDeps, type IngestDeps } from "./deps";
+import { ledger } from "./ledger";
+import { IngestMessageSchema } from "./message";
+
+/**
+ * Handles a message that exhausted the ingest queue's retries: the file becomes `dead` and an
+ * alert goes out. A file that completed meanwhile, or is still held under a live lease, is not
+ * touched. Always acknowledges: the dead-letter queue has no further fallback.
+ */
+export async function processDeadLetter(body: unknown, attempts: number, deps: IngestDeps): Promise<void> {
+  const parsed = IngestMessageSchema.safeParse(body);
+  if (!parsed.success) {
+    deps.log.error("dead-letter message rejected", { reason: parsed.error.issues[0]?.message, body: JSON.stringify(body)?.slice(0, 300) });
+    return;
+  }
+  const { fileId, key } = parsed.data;
+  const dead = await ledger(deps.db).markDead(fileId, "retries exhausted", deps.now());
+  if (!dead) {
+    const file = await ledger(deps.db).getFile(fileId);
+    deps.log.warn("dead letter for a file that is not failing; left as is", { fileId, key, status: file?.status ?? null });
+    return;
+  }
+  await raiseAlert(
+    {
+      title: "Ingestion file is dead",
+      detail: `${key} failed on every retry and was moved to the dead-letter queue. Fix the cause, then POST /api/ingest/files/${fileId}/retry.`,
+      fields: { fileId, attempts: dead.attempts, lastError: dead.lastError, deliveries: attempts },
+    },
+    alertDeps(deps),
+  );
+}

@@ -1,0 +1,23 @@
+import type { AppConfig } from "../config";
+import type { Database } from "../db/database";
+import type { Logger } from "../log";
+import type { KeyValueStore, MessageQueue } from "../ports";
+import type { IngestMessage } from "./message";
+import type { S3Client } from "./s3/s3-client";
+
+/** What the ingestion pipeline needs from the platform. */
+export interface IngestDeps {
+  config: AppConfig;
+  db: Database;
+  kv: KeyValueStore;
+  log: Logger;
+  s3: S3Client;
+  ingestQueue: MessageQueue<IngestMessage>;
+  now(): Date;
+}
+
+export const alertDeps = (deps: IngestDeps) => ({
+  webhookUrl: deps.config.ingest.alertWebhookUrl,
+  environment: deps.config.environment,
+  log: deps.log,
+});

@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { PLATFORMS, type Platform } from "../db/schema";
+import { storeIdProblem } from "../http/schemas/game";
+
+/** A game as parsed from one data-team record, ready to stage. */
+export interface GameRecord {
+  platform: Platform;
+  storeId: string;
+  name: string;
+  bundleId: string | null;
+  publisherId: string | null;
+  publisherName: string | null;
+  appVersion: string | null;
+  iconUrl: string | null;
+  rank: number | null;
+}
+
+const text = (max: number) => z.string().max(max, `longer than ${max} characters`);
+const optionalText = (max: number) => text(max).nullish().transform((v) => (v === "" ? null : (v ?? null)));
+/** Store ids are numbers in iOS exports and strings in Android ones. */
+const id = z.union([z.number().int().nonnegative().transform(String), text(255).min(1)]);
+
+/**
+ * The fields Game DB takes from a record (about 50 arrive; the rest are ignored). A record
+ * that does not fit is rejected with the reason; it never fails the file.
+ */
+const RecordSchema = z
+  .object({
+    os: z.enum(PLATFORMS, { error: 'os must be "ios" or "android"' }),
+    app_id: id.optional(),
+    id: id.optional(),
+    name: text(200).trim().min(1, "name is empty"),
+    publisher_id: id.nullish(),
+    publisher_name: optionalText(255),
+    bundle_id: optionalText(255),
+    version: optionalText(64),
+    icon_url: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
+    rank: z.number().int().min(1).max(1_000_000).nullish(),
+  })
+  .superRefine((r, ctx) => {
+    const storeId = r.app_id ?? r.id;
+    if (storeId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["app_id"], message: "app_id (or id) is missing" });
+      return;
+    }
+    const problem = storeIdProblem(r.os, storeId);
+    if (problem) ctx.addIssue({ code: "custom", path: ["app_id"], message: `app_id ${problem}` });
+  });
+
+export type RecordResult = { ok: true; game: GameRecord } | { ok: false; reason: string };
+
+/**
+ * Validates one record. `group` is the record's 0-based group in the grouped layout: its chart
+ * position, used as the rank when the record carries none.
+ */
+export function toGameRecord(value: unknown, group: number | null): RecordResult {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, reason: "record is not a JSON object" };
+  }
+  const parsed = RecordSchema.safeParse(value);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .slice(0, 3)
+      .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
+      .join("; ");
+    return { ok: false, reason };
+  }
+  const r = parsed.data;
+  return {
+    ok: true,
+    game: {
+      platform: r.os,
+      storeId: (r.app_id ?? r.id)!,
+      name: r.name,
+      bundleId: r.bundle_id,
+      publisherId: r.publisher_id ?? null,
+      publisherName: r.publisher_name,
+      appVersion: r.version,
+      iconUrl: r.icon_url ?? null,
+      rank: r.rank ?? (group !== null ? group + 1 : null),
+    },
+  };
+}
