@@ -15,10 +15,17 @@ export interface GameRecord {
   rank: number | null;
 }
 
-const text = (max: number) => z.string().max(max, `longer than ${max} characters`);
+/** Lone UTF-16 surrogates (seen in real exports) cannot be stored as UTF-8: make them U+FFFD. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const text = (max: number, min = 0) =>
+  z
+    .string()
+    .min(min, "is empty")
+    .max(max, `longer than ${max} characters`)
+    .transform((v) => v.replace(LONE_SURROGATE, "\uFFFD"));
 const optionalText = (max: number) => text(max).nullish().transform((v) => (v === "" ? null : (v ?? null)));
 /** Store ids are numbers in iOS exports and strings in Android ones. */
-const id = z.union([z.number().int().nonnegative().transform(String), text(255).min(1)]);
+const id = z.union([z.number().int().nonnegative().transform(String), text(255, 1)]);
 
 /**
  * The fields Game DB takes from a record (about 50 arrive; the rest are ignored). A record
@@ -29,7 +36,7 @@ const RecordSchema = z
     os: z.enum(PLATFORMS, { error: 'os must be "ios" or "android"' }),
     app_id: id.optional(),
     id: id.optional(),
-    name: text(200).trim().min(1, "name is empty"),
+    name: text(200).pipe(z.string().trim().min(1, "name is empty")),
     publisher_id: id.nullish(),
     publisher_name: optionalText(255),
     bundle_id: optionalText(255),
