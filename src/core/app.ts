@@ -13,6 +13,7 @@ import { gamesRoutes } from "./http/routes/games";
 import { healthRoutes } from "./http/routes/health";
 import { ingestRoutes } from "./http/routes/ingest";
 import { searchRoutes } from "./http/routes/search";
+import { statsRoutes } from "./http/routes/stats";
 import { registerSecuritySchemes } from "./http/routes/security";
 
 export const OPENAPI_INFO = {
@@ -45,6 +46,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", ingestRoutes);
   app.route("/", gamesRoutes);
   app.route("/", apiKeysRoutes);
+  app.route("/", statsRoutes);
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
   app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "Ingestion" }, { name: "API keys" }, { name: "Operations" }] });

@@ -38,6 +38,7 @@ const ROUTES: RouteCase[] = [
   { method: "GET", route: "/api/keys", scope: "admin", path: "/api/keys", allowed: 200 },
   { method: "GET", route: "/api/keys/:id", scope: "admin", path: "/api/keys/999999", allowed: 404 },
   { method: "DELETE", route: "/api/keys/:id", scope: "admin", path: "/api/keys/999999", allowed: 404 },
+  { method: "GET", route: "/api/stats", scope: "games:read", path: "/api/stats", allowed: 200 },
   { method: "POST", route: "/api/games/populate", scope: "ingest:run", path: "/api/games/populate", allowed: null },
   { method: "GET", route: "/api/ingest/runs", scope: "ingest:read", path: "/api/ingest/runs", allowed: 200 },
   { method: "GET", route: "/api/ingest/runs/:id", scope: "ingest:read", path: "/api/ingest/runs/999999", allowed: 404 },

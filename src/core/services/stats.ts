@@ -1,0 +1,27 @@
+import { count } from "drizzle-orm";
+import type { Database } from "../db/database";
+import { games, PLATFORMS, type Platform } from "../db/schema";
+import { ledger } from "../ingest/ledger";
+
+export interface Stats {
+  games: { total: number; byPlatform: Record<Platform, number> };
+  lastIngestionAt: string | null;
+}
+
+/** Game counts per platform and the time of the last successful ingestion (two concurrent queries). */
+export async function collectStats(db: Database): Promise<Stats> {
+  const [perPlatform, lastIngestionAt] = await Promise.all([
+    db.select({ platform: games.platform, n: count() }).from(games).groupBy(games.platform),
+    ledger(db).lastSuccessAt(),
+  ]);
+  const byPlatform = Object.fromEntries(PLATFORMS.map((p) => [p, 0])) as Record<Platform, number>;
+  for (const row of perPlatform) byPlatform[row.platform] = row.n;
+  return {
+    games: { total: Object.values(byPlatform).reduce((a, b) => a + b, 0), byPlatform },
+    lastIngestionAt,
+  };
+}
+
+/** Seconds since `iso`, or null. */
+export const ageSeconds = (iso: string | null, now: Date): number | null =>
+  iso === null ? null : Math.max(0, Math.round((now.getTime() - Date.parse(iso)) / 1000));
