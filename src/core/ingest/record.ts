@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PLATFORMS, type Platform } from "../db/schema";
-import { storeIdProblem } from "../http/schemas/game";
+import { storeIdProblem } from "../db/store-id";
 
 /** A game as parsed from one data-team record, ready to stage. */
 export interface GameRecord {

@@ -2,7 +2,8 @@ import { AppError, isUniqueViolation, notFound } from "../errors";
 import type { GameRow, NewGameRow } from "../db/schema";
 import type { AppDeps } from "../http/env";
 import type { Page } from "../http/pagination";
-import { storeIdProblem, type GameInput, type GamePatch } from "../http/schemas/game";
+import { storeIdProblem } from "../db/store-id";
+import type { GameInput, GamePatch } from "../http/schemas/game";
 import { gamesRepository, type GameFilter, type GamePage } from "../repositories/games";
 import { bumpDataVersion } from "./data-version";
 

@@ -1,20 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PLATFORMS, type GameRow, type Platform } from "../../db/schema";
-
-/** App Store ids are numeric; Play ids are Java package names. */
-const STORE_ID_PATTERNS: Record<Platform, { pattern: RegExp; hint: string }> = {
-  ios: { pattern: /^[0-9]{1,20}$/, hint: "an App Store id: digits only" },
-  android: {
-    pattern: /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z0-9_]+)+$/,
-    hint: "a Play package name such as com.example.game",
-  },
-};
-
-/** Why `storeId` is not valid for `platform`, or null when it is. */
-export function storeIdProblem(platform: Platform, storeId: string): string | null {
-  const rule = STORE_ID_PATTERNS[platform];
-  return rule.pattern.test(storeId) ? null : `must be ${rule.hint} for platform ${platform}`;
-}
+import { storeIdProblem } from "../../db/store-id";
 
 const platform = z.enum(PLATFORMS).openapi({ example: "ios" });
 
