@@ -1,0 +1,481 @@
+// The web UI in headless Chromium against the real local stack (wrangler dev + local S3; see
+// global-setup.ts). Scenarios run in order and share one database: sign in → populate →
+// search → create/edit/delete → failed files and retries → scopes → keyboard → phone.
+// Every wait is on a condition (locators, expect.poll), never a fixed sleep.
+import type { Locator, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openBrowser, screenshot, type Browser } from "./browser";
+import { BUCKET, RESULTS_DIR, wrangler } from "./stack";
+
+const { baseUrl, s3Url, persistDir, adminKey } = inject("e2e");
+const NEW_FILE_KEY = "daily/2021-12-10/broken.json";
+const GOOD_FILE_KEY = "daily/2021-12-09/ios.top100.json";
+
+/** Calls the API directly (setup and cross-checks), as the admin. */
+async function api<T>(path: string, init: { method?: string; body?: unknown; key?: string } = {}) {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method: init.method ?? "GET",
+    headers: { Authorization: `Bearer ${init.key ?? adminKey}`, ...(init.body ? { "Content-Type": "application/json" } : {}) },
+    body: init.body ? JSON.stringify(init.body) : null,
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as T };
+}
+
+const stats = async () => (await api<{ games: { total: number } }>("/api/stats")).body.games.total;
+const fmt = (n: number) => n.toLocaleString("en");
+const poll = <T>(fn: () => Promise<T>, timeout = 30_000) => expect.poll(fn, { timeout, interval: 150 });
+const text = (locator: Locator) => locator.innerText();
+/** Text including visually hidden parts (e.g. the "Last error:" label). */
+const content = async (locator: Locator) => ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
+
+async function signIn(page: Page, key = adminKey) {
+  await page.goto(`${baseUrl}/`);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Use this key" }).click();
+  await page.getByTestId("key-prefix").waitFor();
+}
+
+const nav = (page: Page, name: string) => page.getByRole("navigation", { name: "Main" }).getByRole("link", { name, exact: true });
+const fileRow = (scope: Page | Locator, key: string) => scope.locator(`tr[data-file-key="${key}"]`).first();
+const gameRow = (page: Page, name: string) => page.locator("table.games tbody tr", { has: page.getByRole("rowheader", { name, exact: true }) });
+const noHorizontalScroll = (page: Page) =>
+  page.evaluate<boolean>("document.documentElement.scrollWidth <= window.innerWidth && document.body.scrollWidth <= window.innerWidth");
+
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  browser = await openBrowser();
+  page = browser.page;
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe("web UI", () => {
+  it("asks for the API key once, rejects a wrong one with the API's reason, and keeps it only in sessionStorage", async () => {
+    await page.goto(`${baseUrl}/`);
+    await page.getByRole("heading", { name: "Sign in with an API key" }).waitFor();
+
+    await page.getByLabel("API key").fill("gdb_not-a-real-key");
+    await page.getByRole("button", { name: "Use this key" }).click();
+    const error = page.locator("#api-key-error");
+    await poll(() => text(error)).toContain("The API key was not accepted");
+    expect(await page.getByLabel("API key").getAttribute("aria-invalid")).toBe("true");
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('game-db.api-key')")).toBeNull();
+    await screenshot(page, "01-key-rejected");
+
+    await page.getByLabel("API key").fill(adminKey);
+    await page.getByRole("button", { name: "Use this key" }).click();
+    await poll(() => text(page.getByTestId("key-prefix"))).toBe(`${adminKey.slice(0, 12)}…`);
+    await poll(() => text(page.getByTestId("stat-total"))).toBe("0");
+    await poll(() => text(page.getByTestId("health"))).toContain("API healthy");
+
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('game-db.api-key')")).toBe(adminKey);
+    expect(await page.evaluate<string | null>("localStorage.getItem('game-db.api-key')")).toBeNull();
+    expect(await browser.context.cookies()).toEqual([]);
+    expect(page.url()).not.toContain(adminKey);
+
+    // A reload keeps the key for this tab.
+    await page.reload();
+    await page.getByTestId("key-prefix").waitFor();
+    await page.getByRole("heading", { name: "Games", exact: true }).waitFor();
+    await poll(() => text(page.getByTestId("games-summary"))).toContain("No games yet");
+    await screenshot(page, "02-signed-in-empty");
+  });
+
+  it("“Populate now” starts a run that reaches done; the games are listed and the header counts update", async () => {
+    await nav(page, "Ingestion").click();
+    await page.getByRole("heading", { name: "Ingestion", level: 1 }).waitFor();
+    await page.getByText("No runs yet").waitFor();
+
+    await page.getByRole("button", { name: "Populate now" }).click();
+    await poll(async () => page.url()).toMatch(/#\/ingest\/runs\/\d+$/);
+    await page.getByRole("heading", { name: /^Run #\d+$/ }).waitFor();
+    const status = page.getByTestId("run-status");
+    await poll(() => status.getAttribute("data-in-progress")).toBe("false");
+    await poll(() => text(status)).toContain("Done");
+    await poll(() => text(page.getByTestId("run-files-done"))).toBe("2 of 2");
+    for (const key of ["daily/2021-12-09/android.top100.json", GOOD_FILE_KEY]) {
+      expect(await fileRow(page, key).getAttribute("data-status")).toBe("done");
+    }
+
+    const total = await stats();
+    expect(total).toBeGreaterThan(500);
+    await poll(() => text(page.getByTestId("stat-total"))).toBe(fmt(total));
+    await poll(() => text(page.getByTestId("stat-last-ingestion"))).not.toBe("never");
+    await screenshot(page, "03-run-done");
+
+    // The games are listed, with the total from X-Total-Count, and the Link header is followed.
+    await nav(page, "Games").click();
+    const summary = page.getByTestId("games-summary");
+    await poll(() => text(summary)).toBe(`Showing 1–25 of ${fmt(total)} games.`);
+    expect(await page.locator("table.games tbody tr").count()).toBe(25);
+    const firstName = await text(page.locator("table.games tbody tr th").first());
+    await page.getByRole("button", { name: "Next page" }).click();
+    await poll(() => text(summary)).toBe(`Showing 26–50 of ${fmt(total)} games.`);
+    expect(await text(page.locator("table.games tbody tr th").first())).not.toBe(firstName);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await poll(() => text(summary)).toBe(`Showing 1–25 of ${fmt(total)} games.`);
+    expect(await text(page.locator("table.games tbody tr th").first())).toBe(firstName);
+    await screenshot(page, "04-games-list");
+  });
+
+  it("searches by name and platform, and says when nothing matches", async () => {
+    const summary = page.getByTestId("games-summary");
+    const expected = await api<unknown[]>("/api/games/search?name=bingo&limit=1");
+    const matches = Number(expected.headers.get("X-Total-Count"));
+    expect(matches).toBeGreaterThan(0);
+
+    await page.getByLabel("Name contains").fill("bingo");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await poll(() => text(summary)).toContain(`of ${fmt(matches)} games matching “bingo”`);
+    const names = await page.locator("table.games tbody tr th").allInnerTexts();
+    expect(names.length).toBe(Math.min(matches, 25));
+    for (const name of names) expect(name.toLowerCase()).toContain("bingo");
+    expect(page.url()).toContain("name=bingo");
+    expect(page.url()).not.toContain(adminKey);
+
+    await page.getByLabel("Platform").selectOption("ios");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await poll(() => text(summary)).toContain("matching “bingo” on iOS");
+    const platforms = await page.locator('table.games tbody td[data-label="Platform"]').allInnerTexts();
+    expect(platforms.length).toBeGreaterThan(0);
+    expect(new Set(platforms)).toEqual(new Set(["iOS"]));
+    await screenshot(page, "05-search");
+
+    await page.getByLabel("Name contains").fill("zzz-no-such-game");
+    await page.getByLabel("Platform").selectOption("");
+    await page.getByRole("button", { name: "Search", exact: true }).click();
+    await poll(() => text(summary)).toBe("No games matching “zzz-no-such-game”.");
+    expect(await page.locator("table.games").count()).toBe(0);
+
+    await page.getByRole("button", { name: "Clear" }).click();
+    await poll(() => text(summary)).toMatch(/^Showing 1–25 of [\d,]+ games\.$/);
+  });
+
+  it("creates a game: the API's field messages appear next to their fields, then the valid game is listed", async () => {
+    const before = await stats();
+    await page.getByRole("link", { name: "New game" }).click();
+    await page.getByRole("heading", { name: "New game" }).waitFor();
+
+    await page.getByLabel("Name (required)").fill("E2E Test Game");
+    await page.getByLabel("Platform (required)").selectOption("ios");
+    await page.getByLabel("Store ID (required)").fill("not-a-number");
+    await page.getByLabel("Icon URL").fill("ftp://example.com/icon.png");
+    await page.getByRole("button", { name: "Create game" }).click();
+
+    // The same body straight to the API: the UI must show exactly its messages.
+    const problem = await api<{ errors: { path: string; message: string }[] }>("/api/games", {
+      method: "POST",
+      body: {
+        name: "E2E Test Game",
+        platform: "ios",
+        storeId: "not-a-number",
+        bundleId: null,
+        publisherId: null,
+        publisherName: null,
+        appVersion: null,
+        iconUrl: "ftp://example.com/icon.png",
+        rank: null,
+        isPublished: true,
+      },
+    });
+    expect(problem.status).toBe(400);
+    expect(problem.body.errors.map((e) => e.path).sort()).toEqual(["iconUrl", "storeId"]);
+
+    const summary = page.getByTestId("form-errors");
+    await summary.waitFor();
+    expect(await summary.getAttribute("role")).toBe("alert");
+    await poll(() => summary.evaluate((el) => el === el.ownerDocument.activeElement)).toBe(true);
+    for (const { path, message } of problem.body.errors) {
+      const fieldError = page.locator(`#game-${path}-error`);
+      expect(await text(fieldError)).toBe(message);
+      const input = page.locator(`#game-${path}`);
+      expect(await input.getAttribute("aria-invalid")).toBe("true");
+      expect(await input.getAttribute("aria-describedby")).toContain(`game-${path}-error`);
+      // Next to its field: inside the same form group as the input.
+      expect(await fieldError.evaluate((el, id) => el.parentElement?.querySelector(`#${id}`) !== null, `game-${path}`)).toBe(true);
+    }
+    expect(await page.locator("#game-name-error").count()).toBe(0);
+    await screenshot(page, "06-create-invalid");
+
+    await page.getByLabel("Store ID (required)").fill("1999000111");
+    await page.getByLabel("Icon URL").fill("");
+    await page.getByLabel("App version").fill("1.0.0");
+    await page.getByRole("button", { name: "Create game" }).click();
+
+    await poll(() => text(page.getByTestId("announcer"))).toMatch(/Created “E2E Test Game” \(id \d+\)/);
+    await poll(async () => decodeURIComponent(page.url())).toContain("#/games?name=E2E+Test+Game&platform=ios");
+    const row = gameRow(page, "E2E Test Game");
+    await row.waitFor();
+    expect(await text(row.locator('td[data-label="Store ID"]'))).toBe("1999000111");
+    expect(await text(row.locator('td[data-label="Version"]'))).toBe("1.0.0");
+    await poll(() => text(page.getByTestId("stat-total"))).toBe(fmt(before + 1));
+    await screenshot(page, "07-created");
+  });
+
+  it("edits the game", async () => {
+    await page.getByRole("link", { name: "Edit E2E Test Game" }).click();
+    await page.getByRole("heading", { name: "Edit “E2E Test Game”" }).waitFor();
+    await poll(() => page.getByLabel("Store ID (required)").inputValue()).toBe("1999000111");
+
+    await page.getByLabel("App version").fill("2.0.1");
+    await page.getByLabel("Publisher name").fill("E2E Studio");
+    await page.getByRole("button", { name: "Save changes" }).click();
+
+    await poll(() => text(page.getByTestId("announcer"))).toContain("Saved “E2E Test Game”");
+    const row = gameRow(page, "E2E Test Game");
+    await poll(() => text(row.locator('td[data-label="Version"]'))).toBe("2.0.1");
+    expect(await text(row.locator('td[data-label="Publisher"]'))).toBe("E2E Studio");
+  });
+
+  it("deletes the game after a confirmation", async () => {
+    const before = await stats();
+    const row = gameRow(page, "E2E Test Game");
+    const id = Number(await row.getAttribute("data-game-id"));
+
+    await page.getByRole("button", { name: "Delete E2E Test Game" }).click();
+    const dialog = page.getByRole("dialog", { name: "Delete this game?" });
+    await dialog.waitFor();
+    await screenshot(page, "08-delete-confirm");
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    expect(await row.count()).toBe(1);
+    expect((await api(`/api/games/${id}`)).status).toBe(200);
+
+    await page.getByRole("button", { name: "Delete E2E Test Game" }).click();
+    await dialog.getByRole("button", { name: "Delete game" }).click();
+    await dialog.waitFor({ state: "hidden" });
+    await poll(() => text(page.getByTestId("announcer"))).toContain(`Deleted “E2E Test Game” (id ${id})`);
+    await poll(() => text(page.getByTestId("games-summary"))).toBe("No games matching “E2E Test Game” on iOS.");
+    expect((await api(`/api/games/${id}`)).status).toBe(404);
+    await poll(() => text(page.getByTestId("stat-total"))).toBe(fmt(before - 1));
+  });
+
+  it("a file that is not JSON ends failed with its error shown, and Retry re-enqueues it", async () => {
+    // The data team drops a broken file under the prefix.
+    const put = await fetch(`${s3Url}/${BUCKET}/${NEW_FILE_KEY}`, { method: "PUT", body: '[[{"id": 1, "os": "ios"', headers: { "Content-Type": "application/json" } });
+    expect(put.ok).toBe(true);
+
+    await nav(page, "Ingestion").click();
+    await page.getByRole("button", { name: "Populate now" }).click();
+    await page.getByRole("heading", { name: /^Run #\d+$/ }).waitFor();
+    const row = fileRow(page, NEW_FILE_KEY);
+    await poll(() => row.getAttribute("data-status")).toBe("failed");
+    await poll(() => content(row.getByTestId("last-error"))).toMatch(/^Last error: malformed-json: /);
+    expect(await text(row.getByTestId("attempts"))).toBe("1");
+    await poll(() => text(page.getByTestId("run-status"))).toContain("Done with 1 failed");
+    await screenshot(page, "09-file-failed");
+
+    // The ingestion page lists it under "Files needing attention"; Retry queues it again.
+    await page.getByRole("link", { name: "All runs" }).click();
+    const attention = page.getByRole("region", { name: "Files needing attention" });
+    const listed = fileRow(attention, NEW_FILE_KEY);
+    await listed.waitFor();
+    await attention.getByRole("button", { name: `Retry ${NEW_FILE_KEY}` }).click();
+    await poll(() => text(page.getByTestId("announcer"))).toBe(`Retry of ${NEW_FILE_KEY} accepted: the file is queued for ingestion again.`);
+    // The consumer takes it again (attempts 2) and, still not JSON, it fails again.
+    await poll(() => text(listed.getByTestId("attempts"))).toBe("2");
+    await poll(() => listed.getAttribute("data-status")).toBe("failed");
+    expect(await text(listed.getByTestId("last-error"))).toContain("malformed-json");
+    await screenshot(page, "10-retry-failed-again");
+  });
+
+  it("a file that failed transiently can be retried to done", async () => {
+    // Simulates an S3 outage on a good file: mark it failed in the local D1, as a consumer would.
+    await wrangler(
+      [
+        "d1", "execute", "DB", "--local", "--persist-to", persistDir, "--command",
+        `UPDATE ingest_files SET status='failed', last_error='s3-503: simulated outage' WHERE key='${GOOD_FILE_KEY}'`,
+      ],
+      `${RESULTS_DIR}/d1-execute.log`,
+    );
+
+    await nav(page, "Ingestion").click();
+    await page.getByRole("heading", { name: "Ingestion", level: 1 }).waitFor();
+    await page.getByRole("link", { name: "Run #1", exact: true }).click();
+    const row = fileRow(page, GOOD_FILE_KEY);
+    await poll(() => row.getAttribute("data-status")).toBe("failed");
+    expect(await content(row.getByTestId("last-error"))).toBe("Last error: s3-503: simulated outage");
+    const attempts = Number(await text(row.getByTestId("attempts")));
+    await screenshot(page, "11-transient-failure");
+
+    await row.getByRole("button", { name: `Retry ${GOOD_FILE_KEY}` }).click();
+    await poll(() => text(page.getByTestId("announcer"))).toContain(`Retry of ${GOOD_FILE_KEY} accepted`);
+    await poll(() => row.getAttribute("data-status")).toBe("done");
+    expect(Number(await text(row.getByTestId("attempts")))).toBe(attempts + 1);
+    expect(await row.getByTestId("last-error").count()).toBe(0);
+    await poll(() => text(page.getByTestId("run-status"))).toBe("Done");
+    await screenshot(page, "12-retry-done");
+  });
+
+  it("shows clearly when a key lacks a scope, and when a key stops working", async () => {
+    const created = await api<{ id: number; key: string }>("/api/keys", { method: "POST", body: { name: "e2e-reader", scopes: ["games:read"] } });
+    expect(created.status).toBe(201);
+    const tab = await browser.context.newPage(); // a new tab: its own sessionStorage
+    try {
+      await signIn(tab, created.body.key);
+      await poll(() => text(tab.getByTestId("stat-total"))).toMatch(/^[\d,]+$/);
+
+      await nav(tab, "Ingestion").click();
+      await poll(() => text(tab.locator(".problem > p").first())).toBe("This key lacks the ingest:read scope (it has: games:read).");
+      await tab.getByRole("button", { name: "Populate now" }).click();
+      await tab.getByText("This key lacks the ingest:run scope (it has: games:read).").waitFor();
+      await screenshot(tab, "13-missing-scope");
+
+      await nav(tab, "Games").click();
+      await tab.getByRole("link", { name: "New game" }).click();
+      await tab.getByLabel("Name (required)").fill("Not allowed");
+      await tab.getByLabel("Store ID (required)").fill("123");
+      await tab.getByRole("button", { name: "Create game" }).click();
+      await poll(() => text(tab.getByTestId("form-errors"))).toContain("This key lacks the games:write scope (it has: games:read).");
+
+      // Revoked while in use: the next request says so and offers to enter another key.
+      expect((await api(`/api/keys/${created.body.id}`, { method: "DELETE" })).status).toBe(200);
+      await nav(tab, "Games").click();
+      const banner = tab.locator(".banner[role=alert]");
+      await poll(() => text(banner)).toContain("The API key was not accepted: The API key has been revoked");
+      await screenshot(tab, "14-key-revoked");
+      await banner.getByRole("button", { name: "Enter another key" }).click();
+      await tab.getByRole("heading", { name: "Sign in with an API key" }).waitFor();
+      expect(await tab.evaluate<string | null>("sessionStorage.getItem('game-db.api-key')")).toBeNull();
+    } finally {
+      await tab.close();
+    }
+
+    // "Forget key" in the header signs out of the tab.
+    const other = await browser.context.newPage();
+    try {
+      await signIn(other);
+      await other.getByRole("button", { name: "Forget key" }).click();
+      await other.getByLabel("API key").waitFor();
+      expect(await other.evaluate<string | null>("sessionStorage.getItem('game-db.api-key')")).toBeNull();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("works with the keyboard alone: sign in, search, create, delete with the dialog, navigate", async () => {
+    const tab = await browser.context.newPage();
+    const focused = () =>
+      tab.evaluate<{ tag: string; id: string; name: string; text: string; outline: string }>(`(() => {
+        const el = document.activeElement;
+        const style = getComputedStyle(el);
+        return { tag: el.tagName, id: el.id, name: el.getAttribute("aria-label") ?? "", text: (el.innerText ?? "").trim(), outline: style.outlineStyle };
+      })()`);
+    /** Presses Tab (or Shift+Tab) until the focused element matches; fails after `max` presses. */
+    const tabTo = async (matches: (f: Awaited<ReturnType<typeof focused>>) => boolean, what: string, max = 60, key = "Tab") => {
+      for (let i = 0; i < max; i++) {
+        await tab.keyboard.press(key);
+        const f = await focused();
+        if (matches(f)) {
+          expect(f.outline, `focus indicator on ${what}`).not.toBe("none");
+          return f;
+        }
+      }
+      throw new Error(`Tab never reached ${what}`);
+    };
+    try {
+      await tab.goto(`${baseUrl}/`);
+      await tab.getByLabel("API key").waitFor();
+      expect((await focused()).id).toBe("api-key");
+      await tab.keyboard.type(adminKey);
+      await tab.keyboard.press("Enter");
+      await tab.getByTestId("stat-total").waitFor();
+
+      // Skip link first, then straight to the content.
+      await tabTo((f) => f.text === "Skip to content", "the skip link", 3);
+      await tab.keyboard.press("Enter");
+      expect((await focused()).id).toBe("main");
+
+      await tabTo((f) => f.id === "search-name", "the name search field");
+      await tab.keyboard.type("bingo");
+      await tab.keyboard.press("Enter");
+      await poll(() => text(tab.getByTestId("games-summary"))).toContain("matching “bingo”");
+
+      await tabTo((f) => f.text === "New game", "the New game link", 10, "Shift+Tab");
+      await tab.keyboard.press("Enter");
+      await tab.getByRole("heading", { name: "New game" }).waitFor();
+      await poll(async () => (await focused()).id).toBe("view-title");
+      await tabTo((f) => f.id === "game-name", "the Name field");
+      await tab.keyboard.type("Keyboard Game");
+      await tabTo((f) => f.id === "game-platform", "the Platform field", 2);
+      await tab.keyboard.press("ArrowDown"); // iOS → Android
+      await tabTo((f) => f.id === "game-storeId", "the Store ID field", 2);
+      await tab.keyboard.type("com.example.keyboard");
+      await tab.keyboard.press("Enter");
+      const row = gameRow(tab, "Keyboard Game");
+      await row.waitFor();
+      expect(await text(row.locator('td[data-label="Platform"]'))).toBe("Android");
+
+      await tabTo((f) => f.name === "Delete Keyboard Game", "the Delete button");
+      await tab.keyboard.press("Enter");
+      const dialog = tab.getByRole("dialog", { name: "Delete this game?" });
+      await dialog.waitFor();
+      expect((await focused()).text).toBe("Cancel");
+      await tab.keyboard.press("Escape");
+      await dialog.waitFor({ state: "hidden" });
+      expect((await focused()).name).toBe("Delete Keyboard Game");
+      await tab.keyboard.press("Enter");
+      await dialog.waitFor();
+      await tab.keyboard.press("Tab");
+      expect((await focused()).text).toBe("Delete game");
+      await screenshot(tab, "15-keyboard-dialog");
+      await tab.keyboard.press("Enter");
+      await poll(() => text(tab.getByTestId("games-summary"))).toBe("No games matching “Keyboard Game” on Android.");
+
+      await tabTo((f) => f.tag === "A" && f.text === "Ingestion", "the Ingestion link", 20, "Shift+Tab");
+      await tab.keyboard.press("Enter");
+      await poll(async () => (await focused()).id).toBe("view-title");
+      expect(await text(tab.locator("#view-title"))).toBe("Ingestion");
+      await tabTo((f) => f.text === "Populate now", "the Populate now button");
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("fits a phone screen (390×844) without horizontal scrolling", async () => {
+    const tab = await browser.context.newPage();
+    try {
+      await tab.setViewportSize({ width: 390, height: 844 });
+      await tab.goto(`${baseUrl}/`);
+      await tab.getByLabel("API key").waitFor();
+      expect(await noHorizontalScroll(tab)).toBe(true);
+      await screenshot(tab, "phone-01-key");
+
+      await signIn(tab);
+      await tab.locator("table.games tbody tr").first().waitFor();
+      expect(await noHorizontalScroll(tab)).toBe(true);
+      // Rows become cards: the first row's cells are stacked, not side by side.
+      const cells = tab.locator("table.games tbody tr").first().locator("td[data-label]");
+      const [a, b] = [await cells.nth(0).boundingBox(), await cells.nth(1).boundingBox()];
+      expect(b!.y).toBeGreaterThan(a!.y);
+      await screenshot(tab, "phone-02-games");
+
+      await tab.getByRole("link", { name: "New game" }).click();
+      await tab.getByLabel("Store ID (required)").fill("not a store id");
+      await tab.getByRole("button", { name: "Create game" }).click();
+      await tab.getByTestId("form-errors").waitFor();
+      expect(await noHorizontalScroll(tab)).toBe(true);
+      await screenshot(tab, "phone-03-form-errors");
+
+      await nav(tab, "Ingestion").click();
+      await fileRow(tab, NEW_FILE_KEY).waitFor();
+      expect(await noHorizontalScroll(tab)).toBe(true);
+      await screenshot(tab, "phone-04-ingestion");
+
+      await tab.getByRole("link", { name: "Run #1", exact: true }).click();
+      await fileRow(tab, GOOD_FILE_KEY).waitFor();
+      expect(await noHorizontalScroll(tab)).toBe(true);
+      await screenshot(tab, "phone-05-run");
+    } finally {
+      await tab.close();
+    }
+  });
+
+  it("ran without page errors or Content-Security-Policy violations", () => {
+    expect(browser.problems).toEqual([]);
+  });
+});
