@@ -119,16 +119,23 @@ async function stageFile(message: IngestMessage, lease: string, deps: IngestDeps
     inflight.catch(() => undefined);
   };
 
-  for await (const record of fileRecords(chunks, what)) {
-    recordsSeen++;
-    const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
-    if (result.ok) {
-      pending.push(result.game);
-      if (pending.length >= STAGE_CHUNK) await flush();
-    } else {
-      recordsRejected++;
-      if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+  try {
+    for await (const record of fileRecords(chunks, what)) {
+      recordsSeen++;
+      const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
+      if (result.ok) {
+        pending.push(result.game);
+        if (pending.length >= STAGE_CHUNK) await flush();
+      } else {
+        recordsRejected++;
+        if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+      }
     }
+  } catch (error) {
+    // Let the staging statement still in flight land first, so that the caller's cleanup of
+    // this attempt's rows runs after it and leaves none behind.
+    await inflight.catch(() => undefined);
+    throw error;
   }
   await flush();
   await inflight;

@@ -97,10 +97,12 @@ async function* ndjsonRecords(chunks: AsyncIterable<Uint8Array>, what: string): 
   let index = 0;
   const lineRecord = (line: string): RawRecord | null => {
     if (!line.trim()) return null;
+    // Taken before parsing: a line that fails to parse is one record, not two.
+    const at = index++;
     try {
-      return { index: index++, value: JSON.parse(line), group: null };
+      return { index: at, value: JSON.parse(line), group: null };
     } catch (error) {
-      return { index: index++, error: `line is not valid JSON: ${error instanceof Error ? error.message.slice(0, 120) : "parse error"}` };
+      return { index: at, error: `line is not valid JSON: ${error instanceof Error ? error.message.slice(0, 120) : "parse error"}` };
     }
   };
   const decode = (chunk?: Uint8Array) => {

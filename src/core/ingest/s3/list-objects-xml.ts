@@ -21,6 +21,10 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   ignoreAttributes: true,
   parseTagValue: false,
+  // Also decode numeric character references: S3 stores write `'` as `&#x27;` (s3rver) and
+  // control characters as `&#13;` (AWS); without this a key comes out still escaped and its
+  // GetObject 404s. Decoding is one pass, so `&amp;#39;` stays the literal text `&#39;`.
+  htmlEntities: true,
   isArray: (name) => name === "Contents",
 });
 

@@ -13,6 +13,8 @@ function encodeKey(key: string): string {
     .join("/");
 }
 
+const unquote = (etag: string) => etag.replace(/^W\//, "").replace(/^"|"$/g, "");
+
 /** Reads the `<Code>` of an S3 error body, bounded, for the error message. */
 async function errorCode(response: Response): Promise<string> {
   const text = await response.text().catch(() => "");
@@ -107,6 +109,13 @@ export function createS3Client(config: S3Config, fetchFn: typeof fetch = fetch):
       const what = `GetObject s3://${config.bucket}/${key}`;
       const response = await send(url, { "If-Match": etag }, what);
       if (!response.ok || !response.body) throw await httpError(response, what);
+      // Some S3-compatible stores (s3rver among them) ignore If-Match and serve the new version:
+      // refuse it as S3 would (412) rather than record one version's data under another's ETag.
+      const served = response.headers.get("ETag");
+      if (served !== null && unquote(served) !== unquote(etag)) {
+        await response.body.cancel().catch(() => undefined);
+        throw new IngestError("permanent", "s3-412", `${what}: the object changed since it was listed (ETag ${served}, listed ${etag})`);
+      }
       const length = response.headers.get("Content-Length");
       return { body: response.body, contentLength: length === null ? null : Number(length) };
     },
