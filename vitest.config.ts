@@ -3,7 +3,7 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
 /** Tests that need the S3 harness and the queues; they run in their own project. */
-const INGEST_TESTS = ["test/core/ingest/**/*.test.ts", "test/core/http/routes/ingest.test.ts", "test/platform/cloudflare/**/*.test.ts"];
+const INGEST_TESTS = ["test/core/ingest/**/*.test.ts", "test/core/http/routes/ingest.test.ts", "test/platform/cloudflare/**/*.test.ts", "test/contract/workers-ingest.test.ts"];
 
 const roomyLimits = {
   vars: { RATE_LIMIT_KEY_LIMIT: "100000", RATE_LIMIT_ANON_LIMIT: "100000" },

@@ -1,0 +1,119 @@
+// The Deno 2 entry: the same core as the Worker (src/platform/cloudflare/index.ts) with Deno's
+// services — Deno.serve, SQLite (node:sqlite) through drizzle, Deno KV for the cache, rate-limit
+// counters and the ingest queue, Deno.cron for the daily scan.
+//
+//   deno run --allow-net --allow-env --allow-read --allow-write src/platform/deno/main.ts
+//
+// Configuration: environment variables with the Workers names (wrangler.toml [vars] and the
+// secrets; `--env-file=<file>` reads .dev.vars-style KEY=VALUE files), plus the Deno-only
+// settings in ./settings.ts (PORT, HOST, DATABASE_PATH, KV_PATH, …). deno.json enables the
+// unstable APIs used here (kv, cron) and sloppy imports (the core's extensionless imports).
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { createApp } from "../../core/app";
+import { ConfigError, parseConfig } from "../../core/config";
+import { checkFreshness } from "../../core/ingest/freshness";
+import { runScan } from "../../core/ingest/scanner";
+import { describeError } from "../../core/log";
+import { buildDeps } from "./deps";
+import { createHandler } from "./http";
+import { startIngestConsumer } from "./queue";
+import { parseDenoSettings } from "./settings";
+import { applyMigrations, openSqlite } from "./sqlite";
+
+const vars = Deno.env.toObject();
+let settings: ReturnType<typeof parseDenoSettings>;
+let config: ReturnType<typeof parseConfig>;
+try {
+  settings = parseDenoSettings(vars);
+  config = parseConfig(vars);
+} catch (error) {
+  // Which variables are wrong, never their values (some are secrets). A Worker must answer
+  // 503 instead; a process refuses to start, so its supervisor reports it.
+  const problems = error instanceof ConfigError ? error.problems : [describeError(error)];
+  console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems }));
+  Deno.exit(1);
+}
+
+for (const path of [settings.databasePath, settings.kvPath]) {
+  if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+}
+const sqlite = openSqlite(settings.databasePath);
+const migrated = applyMigrations(sqlite.sqlite, settings.migrationsDir);
+const kv = await Deno.openKv(settings.kvPath);
+
+const queueSettings = {
+  maxRetries: settings.ingestMaxRetries,
+  retryBaseSeconds: config.ingest.retryBaseSeconds,
+  retryMaxSeconds: config.ingest.retryMaxSeconds,
+};
+const deps = buildDeps(config, sqlite.db, kv, queueSettings);
+const { log } = deps;
+log.info("database ready", { path: settings.databasePath, migrationsApplied: migrated, kv: settings.kvPath ?? "default" });
+
+/** Work a response must not wait for (cache fills, last_used_at): `ctx.waitUntil` on Workers. */
+const pending = new Set<Promise<unknown>>();
+function defer(promise: Promise<unknown>) {
+  const tracked = promise
+    .catch((error) => log.warn("deferred work failed", { error: describeError(error) }))
+    .finally(() => pending.delete(tracked));
+  pending.add(tracked);
+}
+
+const consumer = startIngestConsumer(kv, deps, queueSettings);
+void consumer.drainDeadLetters();
+
+/** The Worker's `scheduled` handler: scan the bucket, then check that ingestion is not stale. */
+async function dailyJob(cron: string) {
+  log.info("cron fired", { cron, scheduledTime: new Date().toISOString() });
+  try {
+    await runScan("cron", deps);
+  } finally {
+    await checkFreshness(deps);
+  }
+}
+
+const stopping = new AbortController();
+const DAILY = "0 3 * * *";
+Deno.cron("game-db daily ingestion", DAILY, { signal: stopping.signal }, () =>
+  // A failed scan has already been recorded and alerted by the core.
+  dailyJob(DAILY).catch((error) => log.error("cron job failed", { error: describeError(error) })),
+);
+Deno.cron("game-db ingest dead letters", "* * * * *", { signal: stopping.signal }, async () => {
+  await consumer.drainDeadLetters();
+});
+
+const handler = createHandler({
+  app: createApp(),
+  deps,
+  publicDir: settings.publicDir,
+  clientIpHeader: settings.clientIpHeader,
+  defer,
+  scheduled: settings.testScheduled ? () => dailyJob(DAILY) : undefined,
+});
+
+const server = Deno.serve(
+  {
+    hostname: settings.hostname,
+    port: settings.port,
+    signal: stopping.signal,
+    // Printed at every log level: supervisors and tests wait for this line (PORT=0 picks a port).
+    onListen: ({ hostname, port }) =>
+      console.log(JSON.stringify({ time: new Date().toISOString(), level: "info", msg: "listening", runtime: "deno", url: `http://${hostname}:${port}`, port })),
+  },
+  handler,
+);
+
+let shuttingDown = false;
+async function shutdown(signal: string) {
+  if (shuttingDown) return;
+  shuttingDown = true;
+  log.info("shutting down", { signal });
+  stopping.abort();
+  await server.finished;
+  await Promise.allSettled([...pending]);
+  kv.close();
+  sqlite.close();
+  Deno.exit(0);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(signal, () => void shutdown(signal));

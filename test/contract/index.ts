@@ -1,0 +1,14 @@
+import { errorsContract } from "./errors";
+import { gamesContract } from "./games";
+import { keysContract } from "./keys";
+import type { ContractTarget } from "./target";
+
+export { ingestContract, type IngestSource } from "./ingest";
+export type { ContractTarget } from "./target";
+
+/** Every API contract case (games, search, pagination, keys, errors, auth, rate-limit headers, cache). */
+export function apiContract(target: ContractTarget) {
+  gamesContract(target);
+  keysContract(target);
+  errorsContract(target);
+}

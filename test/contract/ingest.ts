@@ -1,0 +1,94 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import android from "../fixtures/android.top100.json";
+import ios from "../fixtures/ios.top100.json";
+import { contractClient, waitFor, type ContractTarget } from "./target";
+
+/** The bucket behind the server under test, as the data team sees it. */
+export interface IngestSource {
+  /** Empties the bucket and the ingestion state the runner can reach, before the case runs. */
+  reset(): Promise<void>;
+  /** Uploads an object under the server's S3_PREFIX-relative key (e.g. `daily/…`). */
+  putObject(key: string, body: string): Promise<void>;
+}
+
+/** Distinct (platform, storeId) of the usable records of a fixture: what ingestion must store. */
+function distinctApps(groups: unknown[][]): Set<string> {
+  const keys = new Set<string>();
+  for (const record of groups.flat() as Record<string, unknown>[]) {
+    if ((record.os === "ios" || record.os === "android") && typeof record.name === "string" && record.app_id !== undefined) {
+      keys.add(`${record.os}:${record.app_id}`);
+    }
+  }
+  return keys;
+}
+
+interface Run {
+  id: number;
+  status: string;
+  inProgress: boolean;
+  totals: Record<string, number>;
+  files: { key: string; status: string; recordsSeen: number; recordsUpserted: number; recordsRejected: number; gamesWritten: number }[];
+}
+
+/**
+ * The data team's path end to end: two ranking files in S3 → `POST /api/games/populate` → queue
+ * → consumer → games. Expects a server whose database holds no games yet (each runner gives
+ * this case a database of its own).
+ */
+export function ingestContract(target: ContractTarget, source: IngestSource, { timeoutMs = 30_000 } = {}) {
+  const { callJson } = contractClient(target);
+  const iosApps = distinctApps(ios as unknown[][]);
+  const androidApps = distinctApps(android as unknown[][]);
+
+  describe(`[${target.runtime}] ingestion end to end from S3`, () => {
+    beforeAll(async () => {
+      await source.reset();
+      await source.putObject("daily/2021-12-09/ios.top100.json", JSON.stringify(ios));
+      await source.putObject("daily/2021-12-09/android.top100.json", JSON.stringify(android));
+    });
+
+    it("the fixtures hold 287 distinct iOS games (one record is {}) and 292 Android games", () => {
+      expect(iosApps.size).toBe(287);
+      expect(androidApps.size).toBe(292);
+      expect((ios as unknown[][]).flat().filter((r) => JSON.stringify(r) === "{}")).toHaveLength(1);
+    });
+
+    it("populate → queue → consumer: both files done, every distinct game stored once, reads see them", async () => {
+      expect((await callJson("/api/games?limit=1", 200)).res.headers.get("X-Total-Count")).toBe("0");
+
+      const started = await callJson<{ runId: number; filesEnqueued: number; statusUrl: string }>("/api/games/populate", 202, { method: "POST" });
+      expect(started.body.filesEnqueued).toBe(2);
+      expect(started.body.statusUrl).toBe(`/api/ingest/runs/${started.body.runId}`);
+
+      const run = await waitFor(
+        async () => (await callJson<Run>(started.body.statusUrl, 200)).body,
+        (r) => !r.inProgress,
+        { timeoutMs, intervalMs: 100, what: "the ingestion run to finish" },
+      );
+      expect(run.status).toBe("succeeded");
+      expect(run.totals).toMatchObject({ files: 2, done: 2, failed: 0, dead: 0, recordsSeen: 600, recordsRejected: 1, recordsUpserted: 579, gamesWritten: 579 });
+      const byName = Object.fromEntries(run.files.map((f) => [f.key.split("/").pop(), f]));
+      expect(byName["ios.top100.json"]).toMatchObject({ status: "done", recordsSeen: 300, recordsUpserted: 287, recordsRejected: 1, gamesWritten: 287 });
+      expect(byName["android.top100.json"]).toMatchObject({ status: "done", recordsSeen: 300, recordsUpserted: 292, recordsRejected: 0, gamesWritten: 292 });
+
+      // Ingestion bumped the data version: list reads are fresh, not cached from before.
+      const iosList = await callJson<{ storeId: string; platform: string; isPublished: boolean }[]>("/api/games?platform=ios&limit=1000", 200);
+      expect(iosList.res.headers.get("X-Total-Count")).toBe("287");
+      expect(new Set(iosList.body.map((g) => `ios:${g.storeId}`))).toEqual(iosApps);
+      expect(iosList.body.every((g) => g.isPublished)).toBe(true);
+      const androidList = await callJson<{ storeId: string }[]>("/api/games?platform=android&limit=1000", 200);
+      expect(androidList.res.headers.get("X-Total-Count")).toBe("292");
+      expect(new Set(androidList.body.map((g) => `android:${g.storeId}`))).toEqual(androidApps);
+      const stats = await callJson("/api/stats", 200);
+      expect(stats.body.games).toEqual({ total: 579, byPlatform: { ios: 287, android: 292 } });
+    });
+
+    it("a second populate finds the same file versions and enqueues nothing", async () => {
+      const again = await callJson<{ runId: number; filesEnqueued: number; statusUrl: string }>("/api/games/populate", 202, { method: "POST" });
+      expect(again.body.filesEnqueued).toBe(0);
+      const run = (await callJson<Run>(again.body.statusUrl, 200)).body;
+      expect(run).toMatchObject({ status: "succeeded", inProgress: false });
+      expect(run.files).toEqual([]);
+    });
+  });
+}

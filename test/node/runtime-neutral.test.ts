@@ -1,0 +1,246 @@
+// src/core must stay runtime-neutral: the Worker and the Deno server run it unchanged, and only
+// the adapters under src/platform/ may know their platform. This reads every core module with the
+// TypeScript parser (no type checker, so it is fast and cannot be fooled by comments or strings)
+// and fails on:
+// - imports of Cloudflare-only modules (`cloudflare:*`, `@cloudflare/*`, wrangler, miniflare,
+//   workerd, __STATIC_CONTENT_MANIFEST), also as `import()`, `require()` or a triple-slash
+//   `/// <reference types>`;
+// - Workers-only types (KVNamespace, D1Database, Queue<…>, ExecutionContext, ScheduledController,
+//   MessageBatch, the RateLimit binding, ExportedHandler, Env, Cloudflare.*…), unless the module
+//   declares or imports a name of its own;
+// - Workers-only globals (HTMLRewriter, WebSocketPair, caches.default, request.cf,
+//   passThroughOnException).
+// `tsconfig.core.json` (DOM lib, no Workers types) and `deno check` (Deno's lib) compile the core
+// too; this check names the offending module and line, and is proven to bite on planted
+// violations below.
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import ts from "typescript";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+
+const FORBIDDEN_MODULES = [/^cloudflare:/, /^@cloudflare\//, /^wrangler(\/|$)/, /^miniflare(\/|$)/, /^workerd(\/|$)/, /^__STATIC_CONTENT_MANIFEST$/];
+
+const WORKERS_TYPES = new Set([
+  "KVNamespace",
+  "KVNamespaceGetOptions",
+  "KVNamespacePutOptions",
+  "KVNamespaceListResult",
+  "D1Database",
+  "D1PreparedStatement",
+  "D1Result",
+  "D1ExecResult",
+  "D1Meta",
+  "Queue",
+  "MessageBatch",
+  "QueueEvent",
+  "MessageSendRequest",
+  "ExecutionContext",
+  "ScheduledController",
+  "ScheduledEvent",
+  "ExportedHandler",
+  "ExportedHandlerFetchHandler",
+  "RateLimit",
+  "RateLimitOptions",
+  "R2Bucket",
+  "R2Object",
+  "DurableObject",
+  "DurableObjectNamespace",
+  "DurableObjectState",
+  "DurableObjectStub",
+  "Fetcher",
+  "IncomingRequestCfProperties",
+  "CfProperties",
+  "AnalyticsEngineDataset",
+  "Hyperdrive",
+  "Env",
+]);
+/** Namespaces whose members are all Workers-only (`Cloudflare.Env`, …). */
+const WORKERS_NAMESPACES = new Set(["Cloudflare"]);
+const WORKERS_GLOBALS = new Set(["HTMLRewriter", "WebSocketPair"]);
+/** Property names only Workers objects have: `request.cf`, `ctx.passThroughOnException()`. */
+const WORKERS_PROPERTIES = new Set(["cf", "passThroughOnException"]);
+
+export interface Violation {
+  file: string;
+  line: number;
+  what: string;
+}
+
+/** Names a module declares or imports itself; a local `type Queue` is not Cloudflare's. */
+function localNames(source: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const visit = (node: ts.Node) => {
+    if (
+      (ts.isInterfaceDeclaration(node) ||
+        ts.isTypeAliasDeclaration(node) ||
+        ts.isClassDeclaration(node) ||
+        ts.isFunctionDeclaration(node) ||
+        ts.isEnumDeclaration(node) ||
+        ts.isTypeParameterDeclaration(node) ||
+        ts.isImportSpecifier(node) ||
+        ts.isImportClause(node) ||
+        ts.isNamespaceImport(node) ||
+        ts.isVariableDeclaration(node) ||
+        ts.isParameter(node)) &&
+      node.name &&
+      ts.isIdentifier(node.name)
+    ) {
+      names.add(node.name.text);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return names;
+}
+
+export function scanModule(file: string, text: string): Violation[] {
+  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const own = localNames(source);
+  const found: Violation[] = [];
+  const report = (node: ts.Node | number, what: string) => {
+    const pos = typeof node === "number" ? node : node.getStart(source);
+    found.push({ file, line: source.getLineAndCharacterOfPosition(pos).line + 1, what });
+  };
+  const checkModule = (node: ts.Node, specifier: string) => {
+    if (FORBIDDEN_MODULES.some((re) => re.test(specifier))) report(node, `imports "${specifier}"`);
+  };
+
+  for (const ref of [...source.typeReferenceDirectives, ...source.referencedFiles]) {
+    if (FORBIDDEN_MODULES.some((re) => re.test(ref.fileName)) || /workers-types|worker-configuration/.test(ref.fileName)) {
+      report(ref.pos, `references "${ref.fileName}"`);
+    }
+  }
+
+  const visit = (node: ts.Node) => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      checkModule(node, node.moduleSpecifier.text);
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      checkModule(node, node.argument.literal.text);
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require")) &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      checkModule(node, node.arguments[0].text);
+    } else if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+      const name = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
+      const root = ts.isQualifiedName(name) ? leftmost(name) : ts.isPropertyAccessExpression(name) ? leftmostExpression(name) : name;
+      if (ts.isIdentifier(root) && !own.has(root.text)) {
+        if (ts.isIdentifier(name) && WORKERS_TYPES.has(name.text)) report(node, `uses the Workers type ${name.text}`);
+        else if (WORKERS_NAMESPACES.has(root.text)) report(node, `uses the Workers type ${node.getText(source)}`);
+      }
+    } else if (ts.isIdentifier(node) && WORKERS_GLOBALS.has(node.text) && !own.has(node.text)) {
+      report(node, `uses the Workers global ${node.text}`);
+    } else if (ts.isPropertyAccessExpression(node)) {
+      const property = node.name.text;
+      if (property === "default" && ts.isIdentifier(node.expression) && node.expression.text === "caches") report(node, "uses caches.default");
+      if (WORKERS_PROPERTIES.has(property)) report(node, `uses the Workers-only property .${property}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+function leftmost(name: ts.QualifiedName): ts.Identifier {
+  let left: ts.EntityName = name;
+  while (ts.isQualifiedName(left)) left = left.left;
+  return left;
+}
+function leftmostExpression(name: ts.PropertyAccessExpression): ts.Expression {
+  let left: ts.Expression = name;
+  while (ts.isPropertyAccessExpression(left)) left = left.expression;
+  return left;
+}
+
+async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && /\.(m?ts|tsx|m?js)$/.test(e.name) && !e.name.endsWith(".d.ts"))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+export async function scanTree(dir: string): Promise<{ files: number; violations: Violation[] }> {
+  const files = await sourceFiles(dir);
+  const violations: Violation[] = [];
+  for (const file of files) violations.push(...scanModule(path.relative(dir, file), await readFile(file, "utf8")));
+  return { files: files.length, violations };
+}
+
+const format = (v: Violation[]) => v.map((x) => `${x.file}:${x.line} ${x.what}`);
+
+describe("src/core is runtime-neutral", () => {
+  it("no core module imports a Cloudflare module or uses a Workers-only type or global", async () => {
+    const { files, violations } = await scanTree(path.join(ROOT, "src/core"));
+    expect(files).toBeGreaterThan(40);
+    expect(format(violations)).toEqual([]);
+  });
+
+  it("the Cloudflare adapter, scanned the same way, is full of them (the check sees what it must)", async () => {
+    const { violations } = await scanTree(path.join(ROOT, "src/platform/cloudflare"));
+    const what = new Set(violations.map((v) => v.what));
+    for (const expected of ["uses the Workers type KVNamespace", "uses the Workers type Queue", "uses the Workers type RateLimit", "uses the Workers type ExportedHandler"]) {
+      expect([...what]).toContain(expected);
+    }
+  });
+
+  describe("fails on violations planted in a temporary copy of src/core", () => {
+    // One violation per file, all planted in one copy (never in src/core itself) and scanned once.
+    const PLANTED: [what: string, file: string, code: string, expected: string][] = [
+      ["a cloudflare: import", "ingest/scanner.ts", 'import { env } from "cloudflare:workers";', 'imports "cloudflare:workers"'],
+      ["a type-only @cloudflare import", "ports.ts", 'import type { KVNamespace as KV } from "@cloudflare/workers-types";', 'imports "@cloudflare/workers-types"'],
+      ["a dynamic wrangler import", "config.ts", 'export const load = () => import("wrangler");', 'imports "wrangler"'],
+      ["a types reference", "log.ts", '/// <reference types="@cloudflare/workers-types" />', 'references "@cloudflare/workers-types"'],
+      ["a KVNamespace parameter", "services/data-version.ts", "export function raw(kv: KVNamespace) { return kv; }", "uses the Workers type KVNamespace"],
+      ["a D1Database field", "db/database.ts", "export interface Raw { d1: D1Database }", "uses the Workers type D1Database"],
+      ["a Queue<…> producer", "ingest/deps.ts", "export type Producer = Queue<unknown>;", "uses the Workers type Queue"],
+      ["an ExecutionContext", "http/env.ts", "export type Ctx = ExecutionContext;", "uses the Workers type ExecutionContext"],
+      ["a ScheduledController", "ingest/freshness.ts", "export const cron = (c: ScheduledController) => c.cron;", "uses the Workers type ScheduledController"],
+      ["a MessageBatch", "ingest/consumer.ts", "export const size = (b: MessageBatch<unknown>) => b.messages.length;", "uses the Workers type MessageBatch"],
+      ["the RateLimit binding type", "http/middleware/rate-limit.ts", "export const binding = (r: RateLimit) => r;", "uses the Workers type RateLimit"],
+      ["Cloudflare.Env", "app.ts", "export type Bindings = Cloudflare.Env;", "uses the Workers type Cloudflare.Env"],
+      ["caches.default", "http/middleware/read-cache.ts", "export const edge = () => caches.default;", "uses caches.default"],
+      ["HTMLRewriter", "http/routes/docs.ts", "export const rewriter = () => new HTMLRewriter();", "uses the Workers global HTMLRewriter"],
+      ["request.cf", "http/middleware/request-id.ts", "export const country = (r: Request) => (r as any).cf?.country;", "uses the Workers-only property .cf"],
+    ];
+    let dir = "";
+    let found: string[] = [];
+    const plantedLine = new Map<string, number>();
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), "game-db-neutral-"));
+      await cp(path.join(ROOT, "src/core"), dir, { recursive: true });
+      expect(new Set(PLANTED.map((p) => p[1])).size).toBe(PLANTED.length);
+      for (const [, file, code] of PLANTED) {
+        const target = path.join(dir, file);
+        const original = await readFile(target, "utf8");
+        // Triple-slash directives only count at the top of a file; everything else is appended.
+        const prefix = code.startsWith("///") ? "" : `${original}\n`;
+        plantedLine.set(file, prefix.split("\n").length);
+        await writeFile(target, code.startsWith("///") ? `${code}\n${original}` : `${prefix}${code}\n`);
+      }
+      found = format((await scanTree(dir)).violations);
+    });
+    afterAll(async () => {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it.each(PLANTED)("%s is reported with its module and line", (_what, file, _code, expected) => {
+      expect(found.filter((line) => line.startsWith(`${file}:`))).toEqual([`${file}:${plantedLine.get(file)} ${expected}`]);
+    });
+
+    it("and nothing else is", () => {
+      expect(found).toHaveLength(PLANTED.length);
+    });
+
+    it("a local type that happens to share a Workers name is not a violation", async () => {
+      expect(scanModule("x.ts", "interface Queue<T> { items: T[] }\nexport const q: Queue<number> = { items: [] };")).toEqual([]);
+      expect(scanModule("y.ts", "// KVNamespace and caches.default in a comment\nexport const s = 'HTMLRewriter, cloudflare:workers';")).toEqual([]);
+    });
+  });
+});
