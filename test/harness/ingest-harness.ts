@@ -8,6 +8,9 @@
 //   GET    /__harness/requests    — S3 requests seen since the last DELETE
 //   GET    /__harness/alerts      — webhook posts received since the last DELETE
 //   POST   /__harness/webhook     — the alert sink (ALERT_WEBHOOK_URL)
+//   POST   /__harness/webhook?status=500 — a failing sink: answers that status, records nothing
+//   POST   /__harness/webhook?hang=1     — a hanging sink: never answers (the socket is closed
+//                                           when the caller gives up, or after 20 s)
 //   POST   /__harness/reset       — clears rules, logs, alerts and every object in the bucket
 // Everything else is proxied to s3rver.
 import http from "node:http";
@@ -20,6 +23,8 @@ export interface FaultRule {
   key?: string;
   /** How many matching requests it affects; then it is spent. Default: all. */
   times?: number;
+  /** How many matching requests it lets through untouched before it starts to act. Default: 0. */
+  skip?: number;
   action:
     | { kind: "status"; status: number; code?: string }
     | { kind: "delay"; ms: number }
@@ -40,6 +45,8 @@ export interface RecordedRequest {
   ifMatch: string | null;
   signatureValid: boolean | null;
   fault: string | null;
+  /** When the harness received it (ms since the epoch). */
+  at: number;
 }
 
 interface Options {
@@ -133,6 +140,14 @@ export async function startIngestHarness(options: Options) {
       if (url.pathname === "/__harness/faults" && req.method === "PUT") return json((rules = JSON.parse(body.toString())));
       if (url.pathname === "/__harness/requests") return json(requests);
       if (url.pathname === "/__harness/alerts") return json(alerts);
+      if (url.pathname === "/__harness/webhook" && req.method === "POST" && url.searchParams.has("hang")) {
+        const timer = setTimeout(() => req.socket.destroy(), 20_000);
+        req.socket.once("close", () => clearTimeout(timer));
+        return;
+      }
+      if (url.pathname === "/__harness/webhook" && req.method === "POST" && url.searchParams.has("status")) {
+        return json({ ok: false }, Number(url.searchParams.get("status")));
+      }
       if (url.pathname === "/__harness/webhook" && req.method === "POST") {
         alerts.push(JSON.parse(body.toString()));
         return json({ ok: true });
@@ -160,12 +175,15 @@ export async function startIngestHarness(options: Options) {
         ifMatch: (req.headers["if-match"] as string | undefined) ?? null,
         signatureValid: await verifySignature(req, options),
         fault: null,
+        at: Date.now(),
       };
       requests.push(record);
       if (record.signatureValid === false) return s3Error(res, 403, "SignatureDoesNotMatch");
 
       const rule = rules.find((r) => (r.times ?? Infinity) > 0 && (r.op === "any" || r.op === op) && (!r.key || key.includes(r.key)));
-      if (rule && op !== "other") {
+      if (rule && op !== "other" && rule.skip) {
+        rule.skip--;
+      } else if (rule && op !== "other") {
         if (rule.times !== undefined) rule.times--;
         record.fault = rule.action.kind;
         const action = rule.action;

@@ -46,20 +46,37 @@ const GZIP_MAGIC = [0x1f, 0x8b];
 /** Passes chunks through, gunzipping them when the data starts with the gzip magic bytes. */
 export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
   const iterator = chunks[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return;
+  // A download may start with a 1-byte (or empty) chunk: gather the two magic bytes first.
+  const head: Uint8Array[] = [];
+  const magic: number[] = [];
+  while (magic.length < 2) {
+    const next = await iterator.next();
+    if (next.done) break;
+    head.push(next.value);
+    magic.push(...next.value.subarray(0, 2 - magic.length));
+  }
+  if (head.length === 0) return;
   const rest = async function* () {
-    yield first.value;
+    yield* head;
     for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
   };
-  if (!(first.value[0] === GZIP_MAGIC[0] && first.value[1] === GZIP_MAGIC[1])) {
+  if (!(magic[0] === GZIP_MAGIC[0] && magic[1] === GZIP_MAGIC[1])) {
     yield* rest();
     return;
   }
   const remaining = rest();
+  // The runtime's DecompressionStream hands a source error back as a plain Error (not the
+  // IngestError thrown here), so the download's own error is kept to keep its classification.
+  let downloadError: unknown;
   const source = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      const next = await remaining.next();
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await remaining.next();
+      } catch (error) {
+        downloadError = error;
+        throw error;
+      }
       if (next.done) controller.close();
       else controller.enqueue(next.value);
     },
@@ -74,7 +91,8 @@ export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>, what: s
       try {
         result = await reader.read();
       } catch (error) {
-        // A download problem surfaces here as the source's own (transient) error.
+        // A download problem surfaces here too: it keeps its own (transient) classification.
+        if (downloadError !== undefined) throw downloadError;
         if (error instanceof IngestError) throw error;
         throw new IngestError("permanent", "malformed-gzip", `${what}: not a valid gzip stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }

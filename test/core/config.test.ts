@@ -1,0 +1,173 @@
+// Configuration: defaults, and a bad configuration that fails with the variables' names and
+// never their values (some are secrets) — in parseConfig and at the Worker's entry points.
+import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConfigError, parseConfig } from "../../src/core/config";
+import worker from "../../src/platform/cloudflare/index";
+
+const ADMIN = "admin-secret-0123456789abcdefghijklmnopq";
+const S3_SECRET = "s3-secret-wJalrXUtnFEMI/K7MDENG/bPxRfiCY";
+const S3_KEY_ID = "AKIAIOSFODNN7EXAMPLE";
+
+/** The smallest valid configuration: every required variable, nothing optional. */
+const required = () => ({
+  ENVIRONMENT: "production",
+  ADMIN_API_KEY: ADMIN,
+  RATE_LIMIT_KEY_LIMIT: "1200",
+  RATE_LIMIT_ANON_LIMIT: "120",
+  RATE_LIMIT_PERIOD_SECONDS: "60",
+  S3_ENDPOINT: "https://s3.eu-west-1.amazonaws.com/",
+  S3_REGION: "eu-west-1",
+  S3_BUCKET: "game-db-rankings",
+  S3_ACCESS_KEY_ID: S3_KEY_ID,
+  S3_SECRET_ACCESS_KEY: S3_SECRET,
+});
+
+function configError(vars: Record<string, unknown>): ConfigError {
+  try {
+    parseConfig(vars);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error("expected the configuration to be rejected");
+}
+
+/** Every string a config error exposes: its message and each problem. */
+const exposed = (error: ConfigError) => [error.message, ...error.problems].join("\n");
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("parseConfig", () => {
+  it("fills in the defaults", () => {
+    expect(parseConfig(required())).toEqual({
+      environment: "production",
+      logLevel: "info",
+      adminApiKey: ADMIN,
+      rateLimits: { periodSeconds: 60, perKey: 1200, anonymous: 120 },
+      ingest: {
+        s3: {
+          endpoint: "https://s3.eu-west-1.amazonaws.com",
+          region: "eu-west-1",
+          bucket: "game-db-rankings",
+          prefix: "",
+          urlStyle: "path",
+          accessKeyId: S3_KEY_ID,
+          secretAccessKey: S3_SECRET,
+          timeoutMs: 30_000,
+          listPageSize: 1000,
+        },
+        alertWebhookUrl: undefined,
+        retryBaseSeconds: 30,
+        retryMaxSeconds: 3_600,
+        leaseSeconds: 900,
+        staleAfterHours: 26,
+      },
+    });
+  });
+
+  it("reads every optional variable from its string form", () => {
+    const config = parseConfig({
+      ...required(),
+      LOG_LEVEL: "debug",
+      S3_PREFIX: "daily/",
+      S3_URL_STYLE: "virtual-host",
+      S3_TIMEOUT_MS: "1500",
+      S3_LIST_PAGE_SIZE: "2",
+      ALERT_WEBHOOK_URL: "https://hooks.slack.com/services/T/B/X",
+      INGEST_RETRY_BASE_SECONDS: "5",
+      INGEST_RETRY_MAX_SECONDS: "600",
+      INGEST_LEASE_SECONDS: "120",
+      INGEST_STALE_AFTER_HOURS: "30",
+    });
+    expect(config.logLevel).toBe("debug");
+    expect(config.ingest).toMatchObject({
+      s3: { prefix: "daily/", urlStyle: "virtual-host", timeoutMs: 1500, listPageSize: 2 },
+      alertWebhookUrl: "https://hooks.slack.com/services/T/B/X",
+      retryBaseSeconds: 5,
+      retryMaxSeconds: 600,
+      leaseSeconds: 120,
+      staleAfterHours: 30,
+    });
+  });
+
+  it("treats an empty ALERT_WEBHOOK_URL as not set", () => {
+    expect(parseConfig({ ...required(), ALERT_WEBHOOK_URL: "" }).ingest.alertWebhookUrl).toBeUndefined();
+  });
+
+  it.each([
+    ["ENVIRONMENT", { ENVIRONMENT: "prod" }],
+    ["ADMIN_API_KEY", { ADMIN_API_KEY: "short-secret-value" }],
+    ["ADMIN_API_KEY", { ADMIN_API_KEY: undefined }],
+    ["RATE_LIMIT_PERIOD_SECONDS", { RATE_LIMIT_PERIOD_SECONDS: "30" }],
+    ["RATE_LIMIT_KEY_LIMIT", { RATE_LIMIT_KEY_LIMIT: "lots" }],
+    ["S3_ENDPOINT", { S3_ENDPOINT: "s3.amazonaws.com" }],
+    ["S3_ENDPOINT", { S3_ENDPOINT: "ftp://s3.example.com" }],
+    ["S3_BUCKET", { S3_BUCKET: "Not_A_Bucket" }],
+    ["S3_REGION", { S3_REGION: "" }],
+    ["S3_URL_STYLE", { S3_URL_STYLE: "dns" }],
+    ["S3_ACCESS_KEY_ID", { S3_ACCESS_KEY_ID: undefined }],
+    ["S3_SECRET_ACCESS_KEY", { S3_SECRET_ACCESS_KEY: "" }],
+    ["S3_TIMEOUT_MS", { S3_TIMEOUT_MS: "0" }],
+    ["S3_LIST_PAGE_SIZE", { S3_LIST_PAGE_SIZE: "5000" }],
+    ["ALERT_WEBHOOK_URL", { ALERT_WEBHOOK_URL: "not a url" }],
+    ["INGEST_RETRY_MAX_SECONDS", { INGEST_RETRY_MAX_SECONDS: "86400" }],
+    ["INGEST_RETRY_BASE_SECONDS", { INGEST_RETRY_BASE_SECONDS: "-1" }],
+  ])("rejects a bad %s, naming it", (name, change) => {
+    const error = configError({ ...required(), ...change });
+    expect(error.problems.some((p) => p.startsWith(`${name} `))).toBe(true);
+    expect(error.message).toMatch(/^Invalid configuration: /);
+    expect(error.message).toContain(name);
+  });
+
+  it("lists every bad variable at once", () => {
+    const error = configError({ ...required(), S3_BUCKET: "UPPER", S3_ENDPOINT: "nope", S3_SECRET_ACCESS_KEY: undefined });
+    expect(error.problems.map((p) => p.split(" ")[0]).sort()).toEqual(["S3_BUCKET", "S3_ENDPOINT", "S3_SECRET_ACCESS_KEY"]);
+    expect(error.problems.find((p) => p.startsWith("S3_SECRET_ACCESS_KEY"))).toContain("wrangler secret put S3_SECRET_ACCESS_KEY");
+  });
+
+  it("never repeats a value: not the secrets, not the bad values themselves", () => {
+    const badValues = {
+      ENVIRONMENT: "prod-env-value-x1",
+      ADMIN_API_KEY: "too-short-admin-secret",
+      S3_BUCKET: "Bad_Bucket_Value_X2",
+      S3_ENDPOINT: "endpoint-value-x3",
+      S3_URL_STYLE: "style-value-x4",
+      ALERT_WEBHOOK_URL: "webhook-value-x5",
+      S3_TIMEOUT_MS: "timeout-value-x6",
+    };
+    const error = configError({ ...required(), ...badValues });
+    expect(error.problems).toHaveLength(Object.keys(badValues).length);
+    const text = exposed(error);
+    for (const value of [...Object.values(badValues), S3_SECRET, S3_KEY_ID]) expect(text).not.toContain(value);
+  });
+});
+
+describe("the Worker with a bad configuration", () => {
+  const badEnv = () => ({ ...env, S3_BUCKET: "Bad_Bucket", ADMIN_API_KEY: "short-but-secret-admin" }) as unknown as Env;
+
+  it("answers 503 problem+json and logs the variable names, never the values", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const res = await worker.fetch(new Request("http://game-db.test/health") as Request<unknown, IncomingRequestCfProperties>, badEnv(), createExecutionContext());
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ status: 503, type: "urn:game-db:problem:service-unavailable" });
+    expect(text).not.toContain("S3_BUCKET");
+    const lines = logged.mock.calls.map((c) => c.join(" ")).join("\n");
+    expect(lines).toContain("invalid configuration");
+    expect(lines).toContain("S3_BUCKET");
+    expect(lines).toContain("ADMIN_API_KEY");
+    for (const value of ["Bad_Bucket", "short-but-secret-admin", env.S3_SECRET_ACCESS_KEY]) expect(lines).not.toContain(value);
+  });
+
+  it("retries a queue batch later instead of throwing", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    const batch = createMessageBatch("ingest", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { v: 1 } }]);
+    const retryAll = vi.spyOn(batch, "retryAll");
+    await worker.queue(batch as MessageBatch<never>, badEnv());
+    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 60 });
+    const result = await getQueueResult(batch, createExecutionContext());
+    expect(result).toMatchObject({ outcome: "ok", retryBatch: { retry: true }, explicitAcks: [] });
+  });
+});
