@@ -116,11 +116,19 @@ export async function startIngestHarness(options: Options) {
       upstream.end(body);
     });
 
+  /** XML text → string: the named entities and the numeric references S3 stores emit. */
+  const xmlText = (text: string) =>
+    text.replace(/&(#x[0-9a-f]+|#\d+|amp|lt|gt|quot|apos);/gi, (_, ref: string) => {
+      if (ref[0] === "#") return String.fromCodePoint(ref[1]?.toLowerCase() === "x" ? parseInt(ref.slice(2), 16) : Number(ref.slice(1)));
+      return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[ref.toLowerCase()]!;
+    });
+
   const resetBucket = async () => {
-    for (;;) {
+    for (let round = 0; ; round++) {
       const list = await fetch(`http://127.0.0.1:${options.s3Port}/${options.bucket}?list-type=2&max-keys=1000`);
-      const keys = [...(await list.text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]!);
+      const keys = [...(await list.text()).matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => xmlText(m[1]!));
       if (keys.length === 0) return;
+      if (round >= 20) throw new Error(`bucket reset left ${keys.length} objects: ${keys.slice(0, 3).join(", ")}`);
       for (const key of keys) {
         const encoded = key.split("/").map(encodeURIComponent).join("/");
         await fetch(`http://127.0.0.1:${options.s3Port}/${options.bucket}/${encoded}`, { method: "DELETE" });
