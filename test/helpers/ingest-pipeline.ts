@@ -28,6 +28,7 @@ export interface GameSnapshotRow {
   rank: number | null;
   created_at: string;
   updated_at: string;
+  source_key: string | null;
 }
 
 /** Every column of every game, in a stable order. */

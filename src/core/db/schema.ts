@@ -23,6 +23,12 @@ export const games = sqliteTable(
     rank: integer("rank"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
+    /**
+     * S3 key of the ranking file that last set this game's ingested fields. Keys are
+     * date-prefixed, so an older file ingested late (a backfill, a retried dead file) never
+     * overwrites what a newer one wrote. Internal: not part of the API's Game.
+     */
+    sourceKey: text("source_key"),
   },
   (t) => [
     uniqueIndex("games_platform_store_id_uq").on(t.platform, t.storeId),
@@ -102,6 +108,8 @@ export const ingestFiles = sqliteTable(
     /** A scan that is sending the message right now (claims expire, so a crash cannot strand a file). */
     sendClaim: text("send_claim"),
     sendClaimedAt: text("send_claimed_at"),
+    /** The claim that sent the current message; a dead letter from an older send is stale. */
+    deliveryId: text("delivery_id"),
     /** The consumer invocation processing the file, until `leaseExpiresAt`. */
     leaseToken: text("lease_token"),
     leaseExpiresAt: text("lease_expires_at"),

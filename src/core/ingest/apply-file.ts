@@ -32,6 +32,16 @@ function differs(left: string, right: string): SQL {
 }
 
 /**
+ * Should a file with key `incomingKey` overwrite the game `existing`? Only if the game differs
+ * and the file is not older than the one that last wrote it: keys are date-prefixed
+ * (`daily/2021-12-09/…`), so an old file ingested late (a backfill, a replayed dead file) adds
+ * the games it alone has but does not roll newer rankings back.
+ */
+function shouldOverwrite(existing: string, incoming: string, incomingKey: SQL): SQL {
+  return sql`(${differs(existing, incoming)} AND ${incomingKey} >= coalesce(${raw(existing)}.source_key, ''))`;
+}
+
+/**
  * Adds parsed games to the file's staging area. One bound parameter carries the whole chunk as
  * JSON (json_each unpacks it), which keeps every statement far below D1's limit of 100 bound
  * parameters however many records it holds. A game seen twice keeps its last record and best
@@ -72,11 +82,12 @@ export interface Applied {
 export async function commitFile(
   db: Database,
   lease: string,
-  fileId: number,
+  file: { id: number; key: string },
   outcome: FileOutcome,
   now: Date,
 ): Promise<Applied | undefined> {
   const at = now.toISOString();
+  const fileId = file.id;
   const heldByUs = and(eq(ingestFiles.id, fileId), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing"));
   const staged = db
     // Every column of `games`, in table order (drizzle checks); a NULL id lets SQLite assign it.
@@ -94,6 +105,7 @@ export async function commitFile(
       rank: ingestStaging.rank,
       createdAt: sql<string>`${at}`.as("created_at"),
       updatedAt: sql<string>`${at}`.as("updated_at"),
+      sourceKey: sql<string>`${file.key}`.as("source_key"),
     })
     .from(ingestStaging)
     .where(and(eq(ingestStaging.leaseToken, lease), exists(db.select({ one: sql`1` }).from(ingestFiles).where(heldByUs))));
@@ -108,7 +120,7 @@ export async function commitFile(
         gamesWritten: sql`(
           SELECT count(*) FROM ingest_staging s
           LEFT JOIN games g ON g.platform = s.platform AND g.store_id = s.store_id
-          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${differs("g", "s")}))`,
+          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${shouldOverwrite("g", "s", sql`${file.key}`)}))`,
       })
       .where(heldByUs),
     db
@@ -120,8 +132,9 @@ export async function commitFile(
           ...Object.fromEntries(MERGED_COLUMNS.map((c) => [COLUMN_PROPERTY[c], sql.raw(`excluded.${c}`)])),
           isPublished: true,
           updatedAt: sql.raw("excluded.updated_at"),
+          sourceKey: sql.raw("excluded.source_key"),
         },
-        setWhere: differs("games", "excluded"),
+        setWhere: shouldOverwrite("games", "excluded", sql.raw("excluded.source_key")),
       }),
     db.delete(ingestStaging).where(eq(ingestStaging.leaseToken, lease)),
     db

@@ -48,7 +48,7 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
   try {
     await discardOtherAttempts(deps.db, file.id, lease);
     const outcome = await stageFile(message, lease, deps);
-    const applied = await commitFile(deps.db, lease, file.id, outcome, deps.now());
+    const applied = await commitFile(deps.db, lease, file, outcome, deps.now());
     if (!applied) {
       deps.log.warn("ingest lease lost before commit; another delivery owns the file", context);
       return ack;

@@ -14,8 +14,8 @@ export async function processDeadLetter(body: unknown, attempts: number, deps: I
     deps.log.error("dead-letter message rejected", { reason: parsed.error.issues[0]?.message, body: JSON.stringify(body)?.slice(0, 300) });
     return;
   }
-  const { fileId, key } = parsed.data;
-  const dead = await ledger(deps.db).markDead(fileId, "retries exhausted", deps.now());
+  const { fileId, key, deliveryId } = parsed.data;
+  const dead = await ledger(deps.db).markDead(fileId, deliveryId, "retries exhausted", deps.now());
   if (!dead) {
     const file = await ledger(deps.db).getFile(fileId);
     deps.log.warn("dead letter for a file that is not failing; left as is", { fileId, key, status: file?.status ?? null });

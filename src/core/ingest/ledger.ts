@@ -76,11 +76,12 @@ export function ledger(db: Database) {
         .returning();
     },
 
+    /** Records that the queue accepted the messages sent under `claim` (their delivery id). */
     async markSent(ids: number[], claim: string, now: Date): Promise<void> {
       for (let i = 0; i < ids.length; i += 90) {
         await db
           .update(ingestFiles)
-          .set({ sentAt: iso(now), sendClaim: null, sendClaimedAt: null })
+          .set({ sentAt: iso(now), sendClaim: null, sendClaimedAt: null, deliveryId: claim })
           .where(and(inArray(ingestFiles.id, ids.slice(i, i + 90)), eq(ingestFiles.sendClaim, claim)));
       }
     },
@@ -148,9 +149,10 @@ export function ledger(db: Database) {
 
     /**
      * Marks a file dead after its message exhausted the queue's retries. A file that finished
-     * meanwhile, or is being processed under a live lease, is left alone.
+     * meanwhile, is being processed under a live lease, or was sent again since (a replay: the
+     * dead letter's `deliveryId` is no longer the file's), is left alone.
      */
-    async markDead(id: number, reason: string, now: Date): Promise<IngestFileRow | undefined> {
+    async markDead(id: number, deliveryId: string | undefined, reason: string, now: Date): Promise<IngestFileRow | undefined> {
       const [row] = await db
         .update(ingestFiles)
         .set({
@@ -164,6 +166,7 @@ export function ledger(db: Database) {
         .where(
           and(
             eq(ingestFiles.id, id),
+            deliveryId !== undefined ? eq(ingestFiles.deliveryId, deliveryId) : undefined,
             or(
               eq(ingestFiles.status, "queued"),
               and(eq(ingestFiles.status, "processing"), or(isNull(ingestFiles.leaseExpiresAt), lt(ingestFiles.leaseExpiresAt, iso(now)))),

@@ -7,6 +7,8 @@ export const IngestMessageSchema = z.object({
   runId: z.number().int().positive(),
   key: z.string().min(1).max(1024),
   etag: z.string().min(1).max(200),
+  /** Which send of the file this is; lets a late dead letter from an earlier send be ignored. */
+  deliveryId: z.string().min(1).max(64).optional(),
 });
 
 export type IngestMessage = z.infer<typeof IngestMessageSchema>;

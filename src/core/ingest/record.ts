@@ -41,7 +41,8 @@ const RecordSchema = z
     publisher_name: optionalText(255),
     bundle_id: optionalText(255),
     version: optionalText(64),
-    icon_url: z.url({ protocol: /^https?$/ }).max(2048).nullish(),
+    // An empty icon is no icon, like the other optional text fields.
+    icon_url: z.preprocess((v) => (v === "" ? null : v), z.url({ protocol: /^https?$/ }).max(2048).nullish()),
     rank: z.number().int().min(1).max(1_000_000).nullish(),
   })
   .superRefine((r, ctx) => {

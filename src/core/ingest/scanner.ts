@@ -60,7 +60,7 @@ export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps
 
     const claim = crypto.randomUUID();
     const unsent = await files.claimUnsent(run.id, claim, deps.now(), SEND_CLAIM_TTL_MS);
-    const messages: IngestMessage[] = unsent.map((f) => ({ v: 1, fileId: f.id, runId: run.id, key: f.key, etag: f.etag }));
+    const messages: IngestMessage[] = unsent.map((f) => ({ v: 1, fileId: f.id, runId: run.id, key: f.key, etag: f.etag, deliveryId: claim }));
     try {
       for (const batch of toBatches(messages)) {
         await deps.ingestQueue.sendBatch(batch);

@@ -3,7 +3,7 @@ import type { GameRow, NewGameRow } from "../db/schema";
 import type { AppDeps } from "../http/env";
 import type { Page } from "../http/pagination";
 import { storeIdProblem } from "../db/store-id";
-import type { GameInput, GamePatch } from "../http/schemas/game";
+import { toGame, type Game, type GameInput, type GamePatch } from "../http/schemas/game";
 import { gamesRepository, type GameFilter, type GamePage } from "../repositories/games";
 import { bumpDataVersion } from "./data-version";
 
@@ -47,7 +47,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
   };
 
   /** Runs an update; a clash on (platform, storeId) is the client's conflict, not a 500. */
-  const update = async (id: number, values: Writable): Promise<GameRow> => {
+  const update = async (id: number, values: Writable): Promise<Game> => {
     let row: GameRow | undefined;
     try {
       row = await repo.update(id, { ...values, updatedAt: new Date().toISOString() });
@@ -57,40 +57,41 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
     }
     if (!row) throw notFound("Game", id);
     await bumpDataVersion(deps.kv, deps.log);
-    return row;
+    return toGame(row);
   };
 
   return {
-    list(filter: GameFilter, page: Page): Promise<GamePage> {
-      return repo.page(filter, page);
+    async list(filter: GameFilter, page: Page): Promise<Omit<GamePage, "rows"> & { rows: Game[] }> {
+      const result = await repo.page(filter, page);
+      return { ...result, rows: result.rows.map(toGame) };
     },
 
-    async get(id: number): Promise<GameRow> {
+    async get(id: number): Promise<Game> {
       const row = await repo.findById(id);
       if (!row) throw notFound("Game", id);
-      return row;
+      return toGame(row);
     },
 
-    async create(input: GameInput): Promise<GameRow> {
+    async create(input: GameInput): Promise<Game> {
       const values = fromInput(input);
       const now = new Date().toISOString();
       const row = await repo.insert({ ...values, createdAt: now, updatedAt: now });
       if (!row) throw await conflict(values);
       await bumpDataVersion(deps.kv, deps.log);
-      return row;
+      return toGame(row);
     },
 
-    async replace(id: number, input: GameInput): Promise<GameRow> {
+    async replace(id: number, input: GameInput): Promise<Game> {
       checkPathId(id, input.id);
       return update(id, fromInput(input));
     },
 
-    async patch(id: number, patch: GamePatch): Promise<GameRow> {
+    async patch(id: number, patch: GamePatch): Promise<Game> {
       checkPathId(id, patch.id);
       const current = await repo.findById(id);
       if (!current) throw notFound("Game", id);
       const { id: _id, createdAt: _c, updatedAt: _u, ...changes } = patch;
-      const { id: _rowId, createdAt: _rowCreated, updatedAt: _rowUpdated, ...stored } = current;
+      const { id: _rowId, createdAt: _rowCreated, updatedAt: _rowUpdated, sourceKey: _source, ...stored } = current;
       const merged: Writable = { ...stored, ...changes };
       // The patch alone may be valid while the merged game is not (e.g. only platform changes).
       const problem = storeIdProblem(merged.platform, merged.storeId);

@@ -39,10 +39,12 @@ export function ingestService(deps: IngestDeps) {
       }
     },
 
-    async listRuns(limit: number, beforeId?: number): Promise<IngestRun[]> {
-      const runs = await files.listRuns(limit, beforeId);
-      const all = await files.filesOfRuns(runs.map((r) => r.id));
-      return runs.map((run) => toRun(run, all.filter((f) => f.runId === run.id)));
+    /** A page of runs, newest first; `hasMore` says whether older ones exist. */
+    async listRuns(limit: number, beforeId?: number): Promise<{ rows: IngestRun[]; hasMore: boolean }> {
+      const runs = await files.listRuns(limit + 1, beforeId);
+      const page = runs.slice(0, limit);
+      const all = await files.filesOfRuns(page.map((r) => r.id));
+      return { rows: page.map((run) => toRun(run, all.filter((f) => f.runId === run.id))), hasMore: runs.length > limit };
     },
 
     async getRun(id: number): Promise<IngestRun & { files: IngestFile[] }> {
@@ -52,8 +54,10 @@ export function ingestService(deps: IngestDeps) {
       return { ...toRun(run, own), files: own.map(toIngestFile) };
     },
 
-    async listFiles(status: FileStatus | undefined, limit: number, beforeId?: number): Promise<IngestFile[]> {
-      return (await files.listFiles({ status }, limit, beforeId)).map(toIngestFile);
+    /** A page of ledger rows, newest first; `hasMore` says whether older ones exist. */
+    async listFiles(status: FileStatus | undefined, limit: number, beforeId?: number): Promise<{ rows: IngestFile[]; hasMore: boolean }> {
+      const rows = await files.listFiles({ status }, limit + 1, beforeId);
+      return { rows: rows.slice(0, limit).map(toIngestFile), hasMore: rows.length > limit };
     },
 
     /**
@@ -70,7 +74,7 @@ export function ingestService(deps: IngestDeps) {
       const claimed = await files.claimForSend(id, claim, now);
       if (claimed) {
         try {
-          await deps.ingestQueue.sendBatch([{ v: 1, fileId: claimed.id, runId: claimed.runId, key: claimed.key, etag: claimed.etag }]);
+          await deps.ingestQueue.sendBatch([{ v: 1, fileId: claimed.id, runId: claimed.runId, key: claimed.key, etag: claimed.etag, deliveryId: claim }]);
         } catch (error) {
           await files.releaseClaim(claim);
           throw new AppError("service-unavailable", "The ingest queue refused the message; the next scan will send it", { cause: error });

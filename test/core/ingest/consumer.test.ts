@@ -49,9 +49,9 @@ async function scanHeld(objects: Record<string, BodyInit>, deps = realDeps()): P
 /** Games without their autoincrement id, keyed by natural key: comparable across resets. */
 const withoutIds = (rows: GameSnapshotRow[]) => rows.map(({ id: _id, ...rest }) => rest);
 
-/** The ledger row minus the columns a reset renumbers and the upload time. */
+/** The ledger row minus the columns a reset renumbers (ids, the send's random id) and the upload time. */
 async function ledgerState(id: number) {
-  const { id: _id, run_id: _run, last_modified: _uploaded, ...rest } = await fileRow(id);
+  const { id: _id, run_id: _run, last_modified: _uploaded, delivery_id: _delivery, ...rest } = await fileRow(id);
   return rest;
 }
 
@@ -165,7 +165,7 @@ describe("consumer: redelivery and idempotence", () => {
 
     // The stalled delivery wakes up and tries to commit: nothing happens.
     const outcome = { recordsSeen: 1, recordsRejected: 0, rejectionSamples: [] };
-    expect(await commitFile(deps.db, "stalled-lease", message!.fileId, outcome, new Date())).toBeUndefined();
+    expect(await commitFile(deps.db, "stalled-lease", { id: message!.fileId, key: message!.key }, outcome, new Date())).toBeUndefined();
     expect(await gamesSnapshot()).toEqual(games);
     expect(await fileRow(message!.fileId)).toEqual(done);
     expect(await stagingCount()).toBe(0);
@@ -192,6 +192,31 @@ describe("consumer: what a file does to games", () => {
     expect(await gamesSnapshot()).toEqual(before);
     // Nothing changed, so cached reads stay valid.
     expect(await dataVersion()).toBe(versionBefore);
+  });
+
+  it("an older file ingested late adds the games only it has, but never rolls newer data back", async () => {
+    await putObject("daily/2021-12-10/ios.json", JSON.stringify([iosRecord(1, { name: "Newer 1", rank: 1 }), iosRecord(2, { name: "Newer 2", rank: 2 })]));
+    await runCron();
+    await waitForFilesSettled(1);
+
+    // Yesterday's file arrives late (a backfill, or a replayed dead file).
+    await putObject("daily/2021-12-09/ios.json", JSON.stringify([iosRecord(1, { name: "Older 1", rank: 50 }), iosRecord(3, { name: "Older 3", rank: 3 })]));
+    await runCron();
+    const [, late] = await waitForFilesSettled(2);
+    expect(late).toMatchObject({ status: "done", records_upserted: 2, games_written: 1 });
+    const byName = (rows: GameSnapshotRow[]) => rows.map((g) => [g.store_id, g.name, g.rank]);
+    expect(byName(await gamesSnapshot())).toEqual([
+      ["100001", "Newer 1", 1],
+      ["100002", "Newer 2", 2],
+      ["100003", "Older 3", 3],
+    ]);
+
+    // A newer file still applies on top.
+    await putObject("daily/2021-12-11/ios.json", JSON.stringify([iosRecord(1, { name: "Newest 1", rank: 7 })]));
+    await runCron();
+    const [, , newest] = await waitForFilesSettled(3);
+    expect(newest).toMatchObject({ status: "done", games_written: 1 });
+    expect(byName(await gamesSnapshot())[0]).toEqual(["100001", "Newest 1", 7]);
   });
 
   it("a file deleted between scan and consume fails for good and raises an alert", async () => {

@@ -53,6 +53,34 @@ describe("a message that keeps failing", () => {
   });
 });
 
+describe("a dead letter that arrives after the file was replayed", () => {
+  it("is ignored: only the dead letter of the file's current send can kill it", async () => {
+    const failed = await failedFile();
+    const first = await env.DB.prepare("SELECT delivery_id FROM ingest_files WHERE id = ?").bind(failed.id).first<{ delivery_id: string }>();
+    expect(first!.delivery_id).toBeTruthy();
+
+    // The replay's message is accepted by the queue but not delivered yet (held for this test),
+    // so the file waits in `queued` under a new delivery id.
+    vi.spyOn(env.INGEST_QUEUE, "sendBatch").mockResolvedValueOnce(undefined as never);
+    await callJson(`/api/ingest/files/${failed.id}/retry`, 202, { method: "POST" });
+    const replayed = await env.DB.prepare("SELECT status, delivery_id FROM ingest_files WHERE id = ?").bind(failed.id).first<{ status: string; delivery_id: string }>();
+    expect(replayed).toMatchObject({ status: "queued" });
+    expect(replayed!.delivery_id).not.toBe(first!.delivery_id);
+
+    const deadLetter = (deliveryId: string) =>
+      createMessageBatch<IngestMessage>(env.INGEST_DLQ_NAME, [
+        { id: `dl-${deliveryId}`, timestamp: new Date(), attempts: 1, body: { v: 1, fileId: failed.id, runId: failed.run_id, key: KEY, etag: failed.etag, deliveryId } },
+      ]);
+    await worker.queue(deadLetter(first!.delivery_id), env);
+    expect((await files())[0]).toMatchObject({ status: "queued" });
+    expect(await alertsMentioning("Ingestion file is dead", KEY)).toHaveLength(0);
+
+    await worker.queue(deadLetter(replayed!.delivery_id), env);
+    expect((await files())[0]).toMatchObject({ status: "dead" });
+    expect(await alertsMentioning("Ingestion file is dead", KEY)).toHaveLength(1);
+  });
+});
+
 describe("POST /api/ingest/files/{id}/retry", () => {
   it("is idempotent: a second call while the file is queued or processing sends nothing", async () => {
     const failed = await failedFile();

@@ -101,13 +101,14 @@ describe("accepted records", () => {
       iconUrl: null,
       rank: null,
     });
-    expect(game(iosRecord({ bundle_id: "", publisher_name: "", version: "", publisher_id: null, icon_url: null }))).toMatchObject({
+    expect(game(iosRecord({ bundle_id: "", publisher_name: "", version: "", publisher_id: null, icon_url: "" }))).toMatchObject({
       bundleId: null,
       publisherName: null,
       appVersion: null,
       publisherId: null,
       iconUrl: null,
     });
+    expect(game(iosRecord({ icon_url: null }))).toMatchObject({ iconUrl: null });
   });
 
   it("accepts every usable record of the sample files (only the empty iOS record is rejected)", () => {

@@ -21,10 +21,10 @@ const newestFirst = {
 };
 const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page: `<…>; rel="next"`' } };
 
-/** `Link` to the older page after `rows` (ids descending), when the page was full. */
-function olderPageLink(url: string, rows: { id: number }[], limit: number): Record<string, string> {
-  const last = rows.at(-1);
-  if (rows.length < limit || !last) return {};
+/** `Link` to the older page after `rows` (ids descending), when there is one. */
+function olderPageLink(url: string, page: { rows: { id: number }[]; hasMore: boolean }): Record<string, string> {
+  const last = page.rows.at(-1);
+  if (!page.hasMore || !last) return {};
   const next = new URL(url);
   next.searchParams.set("cursor", encodeCursor(last.id));
   return { Link: `<${next.href}>; rel="next"` };
@@ -111,12 +111,12 @@ export const ingestRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRunsRoute, async (c) => {
     const { limit, cursor } = c.req.valid("query");
     const runs = await ingestService(c.env.deps).listRuns(limit, beforeId(cursor, limit));
-    return c.json(runs, 200, olderPageLink(c.req.url, runs, limit));
+    return c.json(runs.rows, 200, olderPageLink(c.req.url, runs));
   })
   .openapi(getRunRoute, async (c) => c.json(await ingestService(c.env.deps).getRun(c.req.valid("param").id), 200))
   .openapi(listFilesRoute, async (c) => {
     const { limit, cursor, status } = c.req.valid("query");
     const files = await ingestService(c.env.deps).listFiles(status, limit, beforeId(cursor, limit));
-    return c.json(files, 200, olderPageLink(c.req.url, files, limit));
+    return c.json(files.rows, 200, olderPageLink(c.req.url, files));
   })
   .openapi(retryRoute, async (c) => c.json(await ingestService(c.env.deps).retryFile(c.req.valid("param").id), 202));

@@ -23,9 +23,17 @@ export const GameSchema = z
   .openapi("Game");
 
 export type Game = z.infer<typeof GameSchema>;
-// The API shape is the row shape: if either side changes, this stops compiling.
-const _sameShape: [Game, GameRow] extends [GameRow, Game] ? true : never = true;
+/** Columns of `games` that stay internal. */
+type InternalColumns = "sourceKey";
+// The API shape is the row shape minus internal columns: if either side changes, this stops compiling.
+const _sameShape: [Game, Omit<GameRow, InternalColumns>] extends [Omit<GameRow, InternalColumns>, Game] ? true : never = true;
 void _sameShape;
+
+/** The API view of a stored game. */
+export function toGame(row: GameRow): Game {
+  const { sourceKey: _sourceKey, ...game } = row;
+  return game;
+}
 
 const optionalText = (max: number) => z.string().max(max).nullable().optional();
 

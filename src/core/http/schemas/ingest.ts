@@ -74,6 +74,6 @@ export type IngestRun = z.infer<typeof IngestRunSchema>;
 
 /** The public view of a ledger row: internal claim and lease fields stay inside. */
 export function toIngestFile(row: IngestFileRow): IngestFile {
-  const { sendClaim: _c, sendClaimedAt: _ca, leaseToken: _l, leaseExpiresAt: _le, ...visible } = row;
+  const { sendClaim: _c, sendClaimedAt: _ca, leaseToken: _l, leaseExpiresAt: _le, deliveryId: _d, ...visible } = row;
   return visible;
 }

@@ -178,6 +178,11 @@ describe("GET /api/ingest/runs and /api/ingest/runs/{id}", () => {
     expect(second.body.map((r) => r.id)).toEqual(newestFirst.slice(2));
     expect(second.res.headers.get("Link")).toBeNull();
 
+    // A page that ends exactly at the oldest run does not link to an empty page.
+    const exact = await callJson<RunView[]>("/api/ingest/runs?limit=3", 200);
+    expect(exact.body).toHaveLength(3);
+    expect(exact.res.headers.get("Link")).toBeNull();
+
     await expectProblem(await call("/api/ingest/runs?limit=0"), 400, "validation");
     await expectProblem(await call("/api/ingest/runs?cursor=not-a-cursor"), 400, "validation");
   });
