@@ -8,6 +8,33 @@ import type { AppEnv } from "./env";
 
 const LOCATIONS = { json: "body", query: "query", param: "path", header: "header" } as const;
 
+type Issue = ZodError["issues"][number];
+
+const sizeUnit = (origin: unknown, n: number | bigint) =>
+  origin === "string" ? `${n} character${n === 1 ? "" : "s"}` : origin === "array" ? `${n} item${n === 1 ? "" : "s"}` : String(n);
+
+/**
+ * A message a person filling in a form understands ("must not be empty" rather than zod's
+ * "Too small: expected string to have >=1 characters"); custom rules keep their own text.
+ */
+function friendlyMessage(issue: Issue): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return /received undefined$/.test(issue.message) ? "is required" : `must be ${issue.expected === "array" ? "an" : "a"} ${issue.expected}`;
+    case "too_small":
+      if (issue.origin === "string" && Number(issue.minimum) === 1) return "must not be empty";
+      return `must be at least ${sizeUnit(issue.origin, issue.minimum)}`;
+    case "too_big":
+      return `must be at most ${sizeUnit(issue.origin, issue.maximum)}`;
+    case "invalid_value":
+      return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "invalid_format":
+      return issue.format === "url" ? "must be a valid http(s) URL" : `must be a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
 /** Field errors from a zod failure; unknown keys become one error each, named by the key. */
 export function fieldErrors(error: ZodError, target: string): FieldError[] {
   const location = LOCATIONS[target as keyof typeof LOCATIONS] ?? "body";
@@ -21,7 +48,7 @@ export function fieldErrors(error: ZodError, target: string): FieldError[] {
         code: "unrecognized_key",
       }));
     }
-    return [{ location, path, message: issue.message, code: issue.code }];
+    return [{ location, path, message: friendlyMessage(issue), code: issue.code }];
   });
 }
 

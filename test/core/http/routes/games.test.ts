@@ -435,3 +435,25 @@ describe("the original app's scenario, with the original field names", () => {
     expect(empty.res.headers.get("X-Total-Count")).toBe("0");
   });
 });
+
+describe("validation messages", () => {
+  it("are written for people: required, empty, too long, wrong type, not one of, not a URL", async () => {
+    const { name: _name, ...noName } = sampleGame({ storeId: "9000001" });
+    const cases: [Record<string, unknown>, string, string][] = [
+      [noName, "name", "is required"],
+      [sampleGame({ name: "" }), "name", "must not be empty"],
+      [sampleGame({ storeId: "1".repeat(256) }), "storeId", "must be at most 255 characters"],
+      [sampleGame({ isPublished: "yes" }), "isPublished", "must be a boolean"],
+      [sampleGame({ rank: "3" }), "rank", "must be a number"],
+      [sampleGame({ rank: 0 }), "rank", "must be at least 1"],
+      [sampleGame({ platform: "pc" }), "platform", 'must be one of: "ios", "android"'],
+      [sampleGame({ iconUrl: "ftp://example.com/i.png" }), "iconUrl", "must be a valid http(s) URL"],
+    ];
+    for (const [body, path, message] of cases) {
+      const res = await call("/api/games", { body });
+      expect(res.status, path).toBe(400);
+      const problem = (await res.json()) as { errors: { path: string; message: string }[] };
+      expect(problem.errors.find((e) => e.path === path)?.message, path).toBe(message);
+    }
+  });
+});
