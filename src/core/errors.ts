@@ -32,6 +32,8 @@ export interface FieldError {
 export interface AppErrorOptions {
   errors?: FieldError[];
   headers?: Record<string, string>;
+  /** RFC 9457 extension members, for clients that act on a problem (e.g. `requiredScope`). */
+  extensions?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -40,6 +42,7 @@ export class AppError extends Error {
   readonly title: string;
   readonly errors: FieldError[] | undefined;
   readonly headers: Record<string, string>;
+  readonly extensions: Record<string, unknown>;
 
   constructor(
     readonly code: ProblemCode,
@@ -52,6 +55,7 @@ export class AppError extends Error {
     this.title = PROBLEMS[code].title;
     this.errors = options.errors;
     this.headers = options.headers ?? {};
+    this.extensions = options.extensions ?? {};
   }
 }
 

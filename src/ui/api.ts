@@ -119,9 +119,8 @@ export function describeProblem(error: unknown): string {
   const { status, problem } = error;
   if (status === 401) return `The API key was not accepted: ${problem.detail}`;
   if (status === 403) {
-    const scope = problem.detail.match(/needs the "([^"]+)" scope/)?.[1];
-    const has = problem.detail.match(/the key has: (.+)$/)?.[1];
-    return scope ? `This key lacks the ${scope} scope${has ? ` (it has: ${has})` : ""}.` : problem.detail;
+    const { requiredScope: scope, grantedScopes: has } = problem;
+    return scope ? `This key lacks the ${scope} scope${has?.length ? ` (it has: ${has.join(", ")})` : ""}.` : problem.detail;
   }
   if (status === 429) {
     const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : " Try again shortly.";

@@ -35,4 +35,7 @@ export interface Problem {
   instance?: string;
   requestId?: string;
   errors?: FieldError[];
+  /** 403: the scope the route needs and the ones the key has. */
+  requiredScope?: string;
+  grantedScopes?: string[];
 }

@@ -96,6 +96,7 @@ export function problemResponse(c: Context<AppEnv>, error: unknown): Response {
     detail: problem.detail,
     instance: new URL(c.req.url).pathname,
     requestId: c.get("requestId"),
+    ...problem.extensions,
     ...(problem.errors ? { errors: problem.errors } : {}),
   };
   return c.newResponse(JSON.stringify(body), problem.status as ContentfulStatusCode, {

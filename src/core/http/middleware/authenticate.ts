@@ -53,7 +53,9 @@ export const requireScope = (scope: Scope) =>
     const principal = c.get("principal");
     if (!principal) throw new AppError("unauthorized", FAILURES.missing);
     if (!hasScope(principal, scope)) {
-      throw new AppError("forbidden", `This route needs the "${scope}" scope; the key has: ${principal.scopes.join(", ")}`);
+      throw new AppError("forbidden", `This route needs the "${scope}" scope; the key has: ${principal.scopes.join(", ")}`, {
+        extensions: { requiredScope: scope, grantedScopes: principal.scopes },
+      });
     }
     await next();
   });

@@ -18,7 +18,9 @@ export const ProblemSchema = z
     detail: z.string(),
     instance: z.string().openapi({ example: "/api/games" }),
     requestId: z.string(),
-    errors: z.array(FieldErrorSchema).optional(),
+    errors: z.array(FieldErrorSchema).optional().openapi({ description: "Per-field problems (400 validation)" }),
+    requiredScope: z.string().optional().openapi({ description: "The scope the route needs (403)" }),
+    grantedScopes: z.array(z.string()).optional().openapi({ description: "The scopes the key has (403)" }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
 

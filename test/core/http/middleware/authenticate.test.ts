@@ -134,6 +134,9 @@ describe("the auth matrix", () => {
       const res = await send(r, { key: keys.lacking[r.scope]! });
       const problem = await expectProblem(res, 403, "forbidden");
       expect(problem.detail).toContain(r.scope);
+      // Structured too, so clients need not parse the sentence.
+      expect(problem.requiredScope).toBe(r.scope);
+      expect([...problem.grantedScopes].sort()).toEqual(SCOPES.filter((s) => s !== "admin" && s !== r.scope).sort());
       expect(res.headers.get("WWW-Authenticate")).toBeNull();
     });
 
