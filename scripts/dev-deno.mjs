@@ -7,54 +7,15 @@
 //    SQLite database and Deno KV under .local/deno/, and `GET /__scheduled` to run the daily
 //    job by hand. Deno restarts on source changes (--watch).
 // Ctrl-C stops everything it started.
-import { spawn } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
-import { access, copyFile, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
+import { childGroup, denoBinary, ensureDevVars, parseDevVars, ROOT, spawnLocalS3 } from "./lib/processes.mjs";
 
-const root = path.resolve(import.meta.dirname, "..");
-
-/**
- * The native binary of the `deno` npm package. Not node_modules/.bin/deno: without the package's
- * postinstall (denied in package.json) that is a Node launcher that does not forward signals.
- */
-function denoBinary() {
-  const exe = process.platform === "win32" ? "deno.exe" : "deno";
-  const dir = path.join(root, "node_modules/@deno");
-  const platform = existsSync(dir) ? readdirSync(dir).find((name) => name.startsWith(`${process.platform}-${process.arch}`)) : undefined;
-  const candidates = [path.join(root, "node_modules/deno", exe), ...(platform ? [path.join(dir, platform, exe)] : [])];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error(`no Deno binary for ${process.platform}-${process.arch} under node_modules (run npm ci)`);
-  return found;
-}
-const children = new Set();
+const children = childGroup();
 const { values: args } = parseArgs({ options: { port: { type: "string", default: "8788" } } });
 const S3_PORT = 4568;
-
-function start(command, argv, options = {}) {
-  const child = spawn(command, argv, { cwd: root, stdio: "inherit", ...options });
-  children.add(child);
-  child.on("exit", () => children.delete(child));
-  return child;
-}
-
-/** KEY=VALUE lines as wrangler reads .dev.vars: `#` comments, optional quotes around the value. */
-export function parseDevVars(text) {
-  const vars = {};
-  for (const line of text.split(/\r?\n/)) {
-    const match = line.match(/^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/);
-    if (!match) continue;
-    let value = match[2];
-    const quoted = value.match(/^(['"])(.*)\1$/);
-    if (quoted) value = quoted[2];
-    else value = value.replace(/\s+#.*$/, "");
-    vars[match[1]] = value;
-  }
-  return vars;
-}
 
 async function localS3Running(bucket) {
   try {
@@ -71,37 +32,15 @@ async function startLocalS3(bucket) {
     console.log(`dev:deno: reusing the local S3 already on http://127.0.0.1:${S3_PORT}/${bucket}`);
     return;
   }
-  const child = start(
-    process.execPath,
-    ["--openssl-legacy-provider", path.join(root, "scripts/local-s3.mjs"), "--port", String(S3_PORT), "--bucket", bucket, "--seed", "daily/2021-12-09/"],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const ready = await new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`local S3 exited with ${code} (is port ${S3_PORT} in use?)`)));
-    createInterface({ input: child.stdout }).once("line", (line) => resolve(JSON.parse(line)));
-  });
-  console.log(`dev:deno: local S3 (s3rver) on http://127.0.0.1:${ready.port}/${ready.bucket}, samples under daily/2021-12-09/`);
-}
-
-function stopAll(signal = "SIGTERM") {
-  for (const child of children) child.kill(signal);
-}
-for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.on(signal, () => {
-    stopAll(signal);
-    process.exitCode = 130;
-  });
+  const s3 = await spawnLocalS3({ port: S3_PORT, bucket, seed: "daily/2021-12-09/" });
+  children.adopt(s3.child);
+  console.log(`dev:deno: local S3 (s3rver) on http://127.0.0.1:${s3.port}/${s3.bucket}, samples under daily/2021-12-09/`);
 }
 
 try {
-  try {
-    await access(path.join(root, ".dev.vars"));
-  } catch {
-    await copyFile(path.join(root, ".dev.vars.example"), path.join(root, ".dev.vars"));
-    console.log("dev:deno: wrote .dev.vars from .dev.vars.example");
-  }
-  const { vars } = unstable_readConfig({ config: path.join(root, "wrangler.toml") }, { hideWarnings: true });
-  const devVars = parseDevVars(await readFile(path.join(root, ".dev.vars"), "utf8"));
+  if (await ensureDevVars()) console.log("dev:deno: wrote .dev.vars from .dev.vars.example");
+  const { vars } = unstable_readConfig({ config: path.join(ROOT, "wrangler.toml") }, { hideWarnings: true });
+  const devVars = parseDevVars(await readFile(path.join(ROOT, ".dev.vars"), "utf8"));
   const env = {
     ...process.env,
     ...Object.fromEntries(Object.entries(vars).map(([k, v]) => [k, String(v)])),
@@ -114,7 +53,7 @@ try {
   };
   await startLocalS3(env.S3_BUCKET);
   console.log(`dev:deno: Deno server on http://127.0.0.1:${args.port} (run the daily job: curl http://127.0.0.1:${args.port}/__scheduled)`);
-  const deno = start(
+  const deno = children.start(
     denoBinary(),
     ["run", "--watch", "--allow-net", "--allow-env", "--allow-read", "--allow-write=.local/deno", "src/platform/deno/main.ts"],
     { env },
@@ -127,5 +66,5 @@ try {
   console.error(`dev:deno: ${error.message}`);
   process.exitCode = 1;
 } finally {
-  stopAll();
+  children.stopAll();
 }

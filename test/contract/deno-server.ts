@@ -3,28 +3,14 @@
 // with its own SQLite file and Deno KV in a temp directory, and the local S3 server (s3rver) when
 // asked. Everything is stopped by `stop()`; nothing is mocked.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { denoBinary, ROOT, spawnLocalS3 } from "../../scripts/lib/processes.mjs";
 
-export const ROOT = path.resolve(import.meta.dirname, "../..");
+export { ROOT };
 
-/**
- * The native Deno binary of the npm package. Not `node_modules/.bin/deno`: without the
- * package's postinstall (denied in package.json) that is a Node launcher which does not forward
- * signals, so stopping it would orphan the real server.
- */
-function denoBinary(): string {
-  const exe = process.platform === "win32" ? "deno.exe" : "deno";
-  const dir = path.join(ROOT, "node_modules/@deno");
-  const platform = existsSync(dir) ? readdirSync(dir).find((name) => name.startsWith(`${process.platform}-${process.arch}`)) : undefined;
-  const candidates = [path.join(ROOT, "node_modules/deno", exe), ...(platform ? [path.join(dir, platform, exe)] : [])];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (!found) throw new Error(`no Deno binary for ${process.platform}-${process.arch} under node_modules (run npm ci)`);
-  return found;
-}
 export const DENO_BIN = denoBinary();
 export const TEST_ADMIN_KEY = "deno-test-admin-key-0123456789abcdefghijklmnop";
 
@@ -177,17 +163,9 @@ export interface LocalS3 {
 /** s3rver on an ephemeral loopback port with an empty bucket (scripts/local-s3.mjs). */
 export async function startLocalS3(bucket: string): Promise<LocalS3> {
   const dir = await mkdtemp(path.join(os.tmpdir(), "game-db-deno-s3-"));
-  const child = spawn(
-    process.execPath,
-    ["--openssl-legacy-provider", path.join(ROOT, "scripts/local-s3.mjs"), "--port", "0", "--dir", dir, "--bucket", bucket],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
-  const ready = await new Promise<{ port: number }>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code} before it was ready`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve(JSON.parse(line)));
-  });
+  const { child, port } = await spawnLocalS3({ dir, bucket });
   return {
-    port: ready.port,
+    port,
     bucket,
     async stop() {
       child.kill("SIGTERM");

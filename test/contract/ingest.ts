@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import android from "../fixtures/android.top100.json";
 import ios from "../fixtures/ios.top100.json";
 import { contractClient, waitFor, type ContractTarget } from "./target";
+import { distinctApps } from "../helpers/fixtures";
 
 /** The bucket behind the server under test, as the data team sees it. */
 export interface IngestSource {
@@ -11,16 +12,6 @@ export interface IngestSource {
   putObject(key: string, body: string): Promise<void>;
 }
 
-/** Distinct (platform, storeId) of the usable records of a fixture: what ingestion must store. */
-function distinctApps(groups: unknown[][]): Set<string> {
-  const keys = new Set<string>();
-  for (const record of groups.flat() as Record<string, unknown>[]) {
-    if ((record.os === "ios" || record.os === "android") && typeof record.name === "string" && record.app_id !== undefined) {
-      keys.add(`${record.os}:${record.app_id}`);
-    }
-  }
-  return keys;
-}
 
 interface Run {
   id: number;

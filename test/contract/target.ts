@@ -3,6 +3,7 @@
 // test/node/deno-*.test.ts). Nothing here knows which runtime answers: cases only use the
 // target's `fetch`, its origin and the bootstrap admin key — no database or KV access.
 import { expect } from "vitest";
+export { expectProblem, type Problem } from "../helpers/problem";
 
 export interface ContractTarget {
   /** Shown in test names. */
@@ -29,15 +30,6 @@ export interface CallOptions {
   ip?: string;
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  errors?: { location: string; path: string; message: string; code: string }[];
-}
 
 export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -84,26 +76,6 @@ export async function waitFor<T>(
   }
 }
 
-/** Asserts an RFC 9457 problem response with every member the API promises, and returns it. */
-export async function expectProblem(res: Response, status: number, code?: string): Promise<Problem> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(text) as Problem;
-  expect(body).toEqual(
-    expect.objectContaining({
-      type: expect.stringMatching(/^urn:game-db:problem:[a-z-]+$/),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-      instance: expect.stringMatching(/^\//),
-      requestId: res.headers.get("X-Request-Id"),
-    }),
-  );
-  expect(body.requestId).toBeTruthy();
-  if (code) expect(body.type).toBe(`urn:game-db:problem:${code}`);
-  return body;
-}
 
 export type Client = ReturnType<typeof contractClient>;
 

@@ -9,7 +9,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
+import { spawnLocalS3 } from "../../scripts/lib/processes.mjs";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const RESULTS_DIR = path.join(ROOT, "test-results/e2e");
@@ -140,18 +140,15 @@ export async function startStack(): Promise<Stack> {
 
   try {
     // 1. Local S3, seeded with the sample files.
-    const s3 = spawn(
-      process.execPath,
-      ["--openssl-legacy-provider", path.join(ROOT, "scripts/local-s3.mjs"), "--port", "0", "--dir", s3Dir, "--bucket", BUCKET, "--seed", SEED_PREFIX],
-      { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
-    );
-    children.push(s3);
-    s3.stderr!.pipe(createWriteStream(logs.s3, { flags: "a" }));
-    const ready = await new Promise<{ port: number }>((resolve, reject) => {
-      s3.once("exit", (code) => reject(new Error(`local S3 exited with ${code} before it was ready; see ${logs.s3}`)));
-      createInterface({ input: s3.stdout! }).once("line", (line) => resolve(JSON.parse(line) as { port: number }));
+    const s3 = await spawnLocalS3({
+      dir: s3Dir,
+      bucket: BUCKET,
+      seed: SEED_PREFIX,
+      spawnOptions: { env: childEnv(), stdio: ["ignore", "pipe", "pipe"], detached: true },
     });
-    const s3Url = `http://127.0.0.1:${ready.port}`;
+    children.push(s3.child);
+    s3.child.stderr!.pipe(createWriteStream(logs.s3, { flags: "a" }));
+    const s3Url = `http://127.0.0.1:${s3.port}`;
 
     // 2. Secrets and local settings for this stack only (wrangler reads --env-file instead of .dev.vars).
     await writeFile(

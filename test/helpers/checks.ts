@@ -4,6 +4,7 @@ import worker from "../../src/platform/cloudflare/index";
 import { ORIGIN } from "./api";
 import { sha256Hex } from "../../src/core/auth/digest";
 import { displayPrefix, generateApiKey } from "../../src/core/auth/key-format";
+export { expectProblem, type Problem } from "./problem";
 
 /**
  * Inserts a key straight into D1, the way the keys service stores it (SHA-256 hex, display
@@ -55,36 +56,7 @@ export async function ensureWindowRoom(periodSeconds: number, neededSeconds: num
   });
 }
 
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  errors?: { location: string; path: string; message: string; code: string }[];
-}
 
-/** Asserts an RFC 9457 problem response with every member the API promises, and returns it. */
-export async function expectProblem(res: Response, status: number, code?: string): Promise<Problem> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(text) as Problem;
-  expect(body).toEqual(
-    expect.objectContaining({
-      type: expect.stringMatching(/^urn:game-db:problem:[a-z-]+$/),
-      title: expect.any(String),
-      status,
-      detail: expect.any(String),
-      instance: expect.stringMatching(/^\//),
-      requestId: res.headers.get("X-Request-Id"),
-    }),
-  );
-  expect(body.requestId).toBeTruthy();
-  if (code) expect(body.type).toBe(`urn:game-db:problem:${code}`);
-  return body;
-}
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

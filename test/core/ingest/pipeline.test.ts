@@ -3,17 +3,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import android from "../../fixtures/android.top100.json";
 import ios from "../../fixtures/ios.top100.json";
 import { gameCount, putObject, resetIngestState, runCron, waitForFilesSettled } from "../../helpers/ingest";
+import { distinctApps } from "../../helpers/fixtures";
 
-/** Distinct (platform, storeId) pairs of the usable records, computed straight from a fixture. */
-function distinctApps(groups: unknown[][]): Set<string> {
-  const keys = new Set<string>();
-  for (const record of groups.flat() as Record<string, unknown>[]) {
-    if ((record.os === "ios" || record.os === "android") && typeof record.name === "string" && record.app_id !== undefined) {
-      keys.add(`${record.os}:${record.app_id}`);
-    }
-  }
-  return keys;
-}
 
 describe("ingestion end to end", () => {
   beforeEach(resetIngestState);

@@ -17,6 +17,16 @@ import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
 const tags = ["Games"];
+/** What PUT and PATCH can answer besides success. */
+const UPDATE_ERRORS = errorResponses(
+  "validation",
+  "malformed-json",
+  "not-found",
+  "conflict",
+  "payload-too-large",
+  "unsupported-media-type",
+  ...AUTHENTICATED_ERRORS,
+);
 const json = <T>(schema: T) => ({ "application/json": { schema } });
 
 const listRoute = createRoute({
@@ -88,15 +98,7 @@ const replaceRoute = createRoute({
   request: { params: GameIdParamSchema, body: { required: true, content: json(GameInputSchema) } },
   responses: {
     200: { description: "The updated game", headers: WRITE_HEADERS, content: json(GameSchema) },
-    ...errorResponses(
-      "validation",
-      "malformed-json",
-      "not-found",
-      "conflict",
-      "payload-too-large",
-      "unsupported-media-type",
-      ...AUTHENTICATED_ERRORS,
-    ),
+    ...UPDATE_ERRORS,
   },
 });
 
@@ -110,15 +112,7 @@ const patchRoute = createRoute({
   request: { params: GameIdParamSchema, body: { required: true, content: json(GamePatchSchema) } },
   responses: {
     200: { description: "The updated game", headers: WRITE_HEADERS, content: json(GameSchema) },
-    ...errorResponses(
-      "validation",
-      "malformed-json",
-      "not-found",
-      "conflict",
-      "payload-too-large",
-      "unsupported-media-type",
-      ...AUTHENTICATED_ERRORS,
-    ),
+    ...UPDATE_ERRORS,
   },
 });
 
