@@ -5,8 +5,9 @@
 //               loop inside a probe Worker;
 //  2. sql:      the cost of each SQL statement the games repository issues (and of alternatives),
 //               at each dataset size, run N times in a loop inside a probe Worker;
-//  3. variants: throughput of cached and uncached reads with one ingredient of the local
-//               setup changed at a time (the product bundle is the same in every variant):
+//  3. variants (only with --parts …,variants; 4 s loads, so expect ±25 % noise): throughput
+//               of cached and uncached reads with one ingredient of the local setup changed at
+//               a time (the product bundle is the same in every variant):
 //                 configured  wrangler.toml as is (what bench:api measures)
 //                 stub-rl     both rate-limit bindings replaced by an RPC stub that always allows
 //                             (production's binding answers from memory at the edge; Miniflare's
@@ -18,7 +19,7 @@
 // workerd serves every isolate of this setup from one thread, so req/s ≈ 1000 / (CPU ms per
 // request), and CPU time is far less disturbed than wall time by other processes on the machine.
 //
-//   node_modules/.bin/node test/bench/breakdown.mjs [--parts ops,sql,variants] [--sizes 200,10000,100000]
+//   node_modules/.bin/node test/bench/breakdown.mjs [--parts ops,sql[,variants]] [--sizes 200,10000,100000]
 //        [--n 400] [--variant-size 10000] [--duration 4] [--variants configured,stub-rl,no-log,no-assets]
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -41,7 +42,7 @@ import {
 
 const { values: args } = parseArgs({
   options: {
-    parts: { type: "string", default: "ops,sql,variants" },
+    parts: { type: "string", default: "ops,sql" },
     sizes: { type: "string", default: "200,10000,100000" },
     n: { type: "string", default: "400" },
     "variant-size": { type: "string", default: "10000" },
