@@ -33,8 +33,10 @@ function globChar(ch: string): string {
 }
 const globContains = (term: string) => `*${[...term].map(globChar).join("")}*`;
 
+const usesTrigramIndex = (term: string) => [...term].length >= TRIGRAM_LENGTH;
+
 function nameContains(term: string): SQL {
-  if ([...term].length >= TRIGRAM_LENGTH) {
+  if (usesTrigramIndex(term)) {
     return sql`${games.id} IN (SELECT rowid FROM games_fts WHERE games_fts MATCH ${ftsPhrase(term)})`;
   }
   return sql`${games.name} GLOB ${globContains(term)}`;
@@ -59,7 +61,16 @@ export function gamesRepository(db: Database) {
         .orderBy(asc(games.id))
         .limit(page.limit + 1)
         .offset(page.offset ?? 0);
-      const totalQuery = db.select({ total: count() }).from(games).where(where);
+      // A name-only search is counted on the FTS index alone: joining every match back to
+      // `games` (one primary-key lookup each) only to count them made large searches 5x slower
+      // at 100,000 games (docs/BENCHMARKS.md). The index is exact: triggers keep it in sync.
+      const totalQuery =
+        filter.name && !filter.platform && usesTrigramIndex(filter.name)
+          ? db
+              .select({ total: sql<number>`count(*)`.mapWith(Number) })
+              .from(sql`games_fts`)
+              .where(sql`games_fts MATCH ${ftsPhrase(filter.name)}`)
+          : db.select({ total: count() }).from(games).where(where);
       const [rows, [totals]] = await db.batch([rowsQuery, totalQuery]);
       return {
         rows: rows.slice(0, page.limit),
