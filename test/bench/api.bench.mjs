@@ -1,16 +1,22 @@
 // `npm run bench:api` — throughput of the Game DB Worker, run in-process with Miniflare.
+// Method, recorded results and their explanation: docs/BENCHMARKS.md.
 //
 // The Worker is bundled exactly as it deploys (`wrangler deploy --dry-run`), and its Miniflare
 // options are derived from wrangler.toml by wrangler's own `unstable_getMiniflareWorkerOptions`
-// (the function `wrangler dev` uses), so bindings, vars, assets routing and the compatibility
-// date match the configuration. Only these are overridden, for the benchmark:
+// (converted to Miniflare 5 options with `convertV4MiniflareOptions`), so bindings, vars, assets
+// routing and the compatibility date match the configuration. Overridden for the benchmark only:
 //   - both rate limits (and the RATE_LIMIT_* vars that must equal them) are raised to
 //     1,000,000,000 per period: the limiter binding still runs on every request, it just never
 //     says no;
-//   - ADMIN_API_KEY is a fixed bench-only value.
+//   - ADMIN_API_KEY is a fixed bench-only value; secrets missing from .dev.vars come from
+//     .dev.vars.example;
+//   - wrangler's modulesRules are dropped (the bundle is one module) and request.cf is a
+//     placeholder (offline).
 // Requests hit workerd's own socket on 127.0.0.1 (no `wrangler dev` Node proxy). Three bare
 // Workers run in the same Miniflare instance as ceilings: hello-world, one KV read and one D1
-// `SELECT 1`. They are reached through the same entry socket, selected by Host header routes.
+// `SELECT 1`, reached through the same entry socket and selected by Host-header routes; in the
+// first dataset three reference Workers explain the costs (rate-limiter call; rate limiter + KV
+// bulk read; hello-world behind the assets router).
 //
 // For each dataset size (a fresh, in-memory Miniflare each time) the D1 migrations are applied,
 // games are seeded, and autocannon (10 connections, one load at a time) drives:
@@ -21,16 +27,22 @@
 // of the read cache's key), so each request runs the D1 queries and stores a new KV entry:
 // the real cost of a cache miss, with no bypass in the product.
 //
+// Besides req/s and latency, every measurement records workerd's CPU ms per request (from
+// /proc) and how many cores other processes used meanwhile; it waits for a quiet machine first
+// and measures again when disturbed (within --noise-budget).
+//
 // Usage: npm run bench:api [-- --quick] [-- --sizes 200,10000] [-- --duration 6] [-- --json out.json]
 //   --quick         3 s per scenario after 1 s warm-up, only 200 and 10,000 games (smoke run, ~2 min)
-//   default         6 s per scenario after 1.5 s warm-up, 200 / 10,000 / 100,000 games (~6 min)
+//   default         6 s per scenario after 1.5 s warm-up, 200 / 10,000 / 100,000 games (~6–7 min)
 //   --reads         only some reads, e.g. --reads search-hit,search-miss (targets need all)
+//   --report f.json print the report of an earlier --json run again
 //   --no-wait       never wait for other processes to go quiet, never re-measure
 //   --noise-budget  seconds the whole run may spend waiting/re-measuring because of them (120)
+//   BENCH_DATA_DIR  where ios.top100.json / android.top100.json are (default ../shared/data)
 // Exits non-zero if any request of any scenario is not a 2xx, or a probe shows a wrong cache
 // status or body.
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
 import os from "node:os";
@@ -765,6 +777,13 @@ async function main() {
   const gitRevision = (await run("git", ["describe", "--always", "--dirty"]).catch(() => "unknown")).trim();
   log(`${QUICK ? "quick" : "full"} run: sizes ${SIZES.join(", ")}, ${timing.durationS} s per scenario (+${timing.warmupS} s warm-up), ${CONNECTIONS} connections`);
   const tmp = await mkdtemp(path.join(os.tmpdir(), "game-db-bench-"));
+  // Ctrl-C: remove the bundle directory (Miniflare's workerd exits with this process).
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    process.once(signal, () => {
+      rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  }
   try {
     const scriptPath = await bundleWorker(tmp);
     log(`bundled the Worker with wrangler (${fmt((await readFile(scriptPath)).length / 1024)} KiB)`);
