@@ -23,6 +23,18 @@ interface WorkerConfig {
   secrets?: { required?: string[] };
   observability?: { enabled?: boolean };
   vars: Record<string, string>;
+  triggers: { crons?: string[] };
+  queues: {
+    producers?: { binding: string; queue: string }[];
+    consumers?: {
+      queue: string;
+      max_batch_size?: number;
+      max_batch_timeout?: number;
+      max_retries?: number;
+      retry_delay?: number;
+      dead_letter_queue?: string;
+    }[];
+  };
 }
 
 const read = (env: string | undefined) =>
@@ -39,6 +51,20 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
     expect(config.assets?.binding).toBe("ASSETS");
     expect(config.secrets?.required).toContain("ADMIN_API_KEY");
     expect(config.observability?.enabled).toBe(true);
+  });
+
+  it("runs the daily scan and consumes the ingest queue and its dead-letter queue", () => {
+    expect(config.triggers.crons).toEqual(["0 3 * * *"]);
+    const producer = config.queues.producers?.find((p) => p.binding === "INGEST_QUEUE");
+    expect(producer).toBeDefined();
+    const consumer = config.queues.consumers?.find((c) => c.queue === producer!.queue);
+    // Local and production defaults differ, so every knob is explicit (PLATFORM-FACTS §2).
+    for (const knob of ["max_batch_size", "max_batch_timeout", "max_retries", "retry_delay", "dead_letter_queue"] as const) {
+      expect(consumer?.[knob], knob).toBeDefined();
+    }
+    // queue() tells dead letters apart by this variable, so it must name the consumer's DLQ.
+    expect(config.vars.INGEST_DLQ_NAME).toBe(consumer!.dead_letter_queue);
+    expect(config.queues.consumers?.some((c) => c.queue === consumer!.dead_letter_queue)).toBe(true);
   });
 
   it("has vars that pass the app's own config validation", () => {
@@ -63,5 +89,6 @@ describe("environments are separate", () => {
     expect(distinct(configs.map((c) => c.kv_namespaces[0]?.id))).toBe(true);
     expect(distinct(configs.flatMap((c) => c.ratelimits.map((r) => r.namespace_id)))).toBe(true);
     expect(configs.map((c) => c.vars.ENVIRONMENT)).toEqual(["development", "staging", "production"]);
+    expect(distinct(configs.flatMap((c) => (c.queues.producers ?? []).map((p) => p.queue)))).toBe(true);
   });
 });
