@@ -76,8 +76,8 @@ export interface Applied {
  * the whole file lands together with its ledger row, or nothing does. Every statement is
  * conditioned on this consumer still holding the file's lease, so a delivery that lost its
  * lease (to a redelivery after expiry) changes nothing. Only games whose content differs are
- * written; re-ingesting an identical file writes no game rows. Returns undefined when the
- * lease was lost.
+ * written; re-ingesting an identical file writes no game rows (nor `sqlite_sequence`): only its
+ * staging rows and the ledger. Returns undefined when the lease was lost.
  */
 export async function commitFile(
   db: Database,
@@ -108,7 +108,17 @@ export async function commitFile(
       sourceKey: sql<string>`${file.key}`.as("source_key"),
     })
     .from(ingestStaging)
-    .where(and(eq(ingestStaging.leaseToken, lease), exists(db.select({ one: sql`1` }).from(ingestFiles).where(heldByUs))));
+    .where(
+      and(
+        eq(ingestStaging.leaseToken, lease),
+        exists(db.select({ one: sql`1` }).from(ingestFiles).where(heldByUs)),
+        // Only games the upsert below would insert or change. The others would be no-ops, but
+        // each conflicting row still draws an AUTOINCREMENT id, so the statement would write
+        // sqlite_sequence: an identical file would not be a write-free re-ingest.
+        sql`NOT EXISTS (SELECT 1 FROM games g WHERE g.platform = ingest_staging.platform AND g.store_id = ingest_staging.store_id
+              AND NOT ${shouldOverwrite("g", "ingest_staging", sql`${file.key}`)})`,
+      ),
+    );
 
   // Drizzle query builders rather than raw SQL: drizzle's D1 batch cannot bind raw statements.
   const [, , , done] = await db.batch([

@@ -57,6 +57,8 @@ async function ledgerState(id: number) {
 
 const getRequests = async () => (await s3Requests()).filter((r) => r.op === "get");
 const dataVersion = () => env.CACHE.get(DATA_VERSION_KEY);
+const gamesSequence = async () =>
+  (await env.DB.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'games'").first<{ seq: number }>())?.seq ?? null;
 
 describe("consumer: redelivery and idempotence", () => {
   beforeEach(resetIngestState);
@@ -183,6 +185,7 @@ describe("consumer: what a file does to games", () => {
     const before = await gamesSnapshot();
     const versionBefore = await dataVersion();
     expect(versionBefore).not.toBeNull();
+    const sequenceBefore = await gamesSequence();
 
     await putObject("daily/2021-12-10/ios.top100.json", JSON.stringify(ios));
     await runCron();
@@ -190,6 +193,8 @@ describe("consumer: what a file does to games", () => {
 
     expect(copy).toMatchObject({ status: "done", games_written: 0, records_upserted: first!.records_upserted, records_seen: first!.records_seen });
     expect(await gamesSnapshot()).toEqual(before);
+    // Not even an AUTOINCREMENT id is drawn: the merge statement writes no row at all.
+    expect(await gamesSequence()).toBe(sequenceBefore);
     // Nothing changed, so cached reads stay valid.
     expect(await dataVersion()).toBe(versionBefore);
   });
