@@ -152,7 +152,7 @@ describe("the Worker with a bad configuration", () => {
     expect(res.status).toBe(503);
     expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
     const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ status: 503, type: "urn:game-db:problem:service-unavailable" });
+    expect(JSON.parse(text)).toMatchObject({ status: 503, type: "urn:game-db:problem:service-unavailable", title: "Service unavailable", instance: "/health" });
     expect(text).not.toContain("S3_BUCKET");
     const lines = logged.mock.calls.map((c) => c.join(" ")).join("\n");
     expect(lines).toContain("invalid configuration");

@@ -1,5 +1,6 @@
 import { createApp } from "../../core/app";
 import { ConfigError } from "../../core/config";
+import { PROBLEMS, problemType } from "../../core/errors";
 import { processIngestMessage } from "../../core/ingest/consumer";
 import { processDeadLetter } from "../../core/ingest/dead-letter";
 import { checkFreshness } from "../../core/ingest/freshness";
@@ -15,16 +16,19 @@ function logConfigError(error: ConfigError) {
   console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems: error.problems }));
 }
 
-function misconfigured(error: ConfigError): Response {
+function misconfigured(request: Request, error: ConfigError): Response {
   logConfigError(error);
+  // Rendered here, not by the app: without a valid configuration there are no deps to build it.
+  const { status, title } = PROBLEMS["service-unavailable"];
   return new Response(
     JSON.stringify({
-      type: "urn:game-db:problem:service-unavailable",
-      title: "Service unavailable",
-      status: 503,
+      type: problemType("service-unavailable"),
+      title,
+      status,
       detail: "The service is misconfigured; operators have been told via the logs",
+      instance: new URL(request.url).pathname,
     }),
-    { status: 503, headers: { "Content-Type": "application/problem+json" } },
+    { status, headers: { "Content-Type": "application/problem+json" } },
   );
 }
 
@@ -34,7 +38,7 @@ export default {
     try {
       deps = depsFor(env);
     } catch (error) {
-      if (error instanceof ConfigError) return misconfigured(error);
+      if (error instanceof ConfigError) return misconfigured(request, error);
       throw error;
     }
     return app.fetch(
