@@ -29,7 +29,7 @@
 // and two experiments (not product code): a BYOB reader with 64 KiB buffers, and the parse with
 // the body's chunks joined to 64 KiB first.
 //
-// Full run: about 2 minutes and 1.3 GB of temporary disk (the 400 MiB file, s3rver's copies).
+// Full run: about 3 minutes and 1.3 GB of temporary disk (the 400 MiB file, s3rver's copies).
 //
 // Usage: npm run bench:ingest [-- --quick] [-- --records 100000] [-- --no-gzip] [-- --json out.json]
 //   --quick         20,000-record generated file (smoke run, about 30 s)
@@ -712,6 +712,18 @@ async function ingest(worker, s3, label, files, { expectGamesWritten, expectGame
   return result;
 }
 
+/** The reference passes run this many times each; the fastest counts (they vary by ±10 % here). */
+const PASS_REPEATS = 2;
+
+async function bestOf(times, pass) {
+  let best;
+  for (let i = 0; i < times; i++) {
+    const result = await pass();
+    if (!best || result.seconds < best.seconds) best = result;
+  }
+  return { ...best, runs: times };
+}
+
 /** One pass of the stages Worker over an object; wall time measured here. */
 async function stagePass(worker, s3, key, upto, coalesceBytes) {
   await waitForQuiet(`stages ${upto}`, s3.child.pid);
@@ -834,7 +846,10 @@ function report(r) {
     line();
     line(`### Where the time goes (${b.file})`);
     line();
-    line("The product's own download guard, gunzip, parser and validator, bundled into a bench-only Worker in the same workerd, one pass each over the file from s3rver; and the same parser and validator in Node reading the file from disk.");
+    line(
+      `The product's own download guard, gunzip, parser and validator, bundled into a bench-only Worker in the same workerd, passes over the file from s3rver; ` +
+        `and the same parser and validator in Node reading the file from disk. Each pass ran ${b.workerd[0]?.runs ?? 1} times; the fastest is shown.`,
+    );
     line();
     line("| pass | runtime | s | records/s | workerd CPU s | s3rver CPU s | other procs (cores) |");
     line("|---|---|--:|--:|--:|--:|--:|");
@@ -850,7 +865,10 @@ function report(r) {
     }
     for (const p of b.node) line(`| ${p.validate ? "parse + validate" : "parse only"} | Node ${r.env.node} (64 KiB reads from disk) | ${fmt(p.seconds, 2)} | ${fmt(p.records / p.seconds)} | — | — | ${busy(p.cpu)} |`);
     const full = r.scenarios.find((s) => s.label === b.scenario);
-    if (full) {
+    if (full && full.records < 20_000) {
+      line();
+      line("(No attribution of the consumer's time below 20,000 records: JIT warm-up and noise dominate.)");
+    } else if (full) {
       const q = full.counters.queue ?? {};
       const ms = (re) => Object.entries(q).filter(([k]) => re.test(k)).reduce((a, [, v]) => a + v.ms, 0);
       const consumer = full.files[0].consumerMs;
@@ -962,10 +980,10 @@ async function main() {
     log(`generated ${genName}: ${mib(genSize)} in ${fmt((performance.now() - t) / 1000, 1)} s`);
 
     await waitForQuiet("node parse", 0);
-    const nodeParse = await nodePass(nodeParser, genPath, { validate: false });
+    const nodeParse = await bestOf(PASS_REPEATS, () => nodePass(nodeParser, genPath, { validate: false }));
     log(`Node parse only: ${fmt(nodeParse.seconds, 2)} s = ${fmt(nodeParse.records / nodeParse.seconds)} records/s (other processes ${fmt(nodeParse.cpu.foreign, 2)} cores)`);
     await waitForQuiet("node parse+validate", 0);
-    const expectGen = await nodePass(nodeParser, genPath, { validate: true });
+    const expectGen = await bestOf(PASS_REPEATS, () => nodePass(nodeParser, genPath, { validate: true }));
     log(`Node parse + validate: ${fmt(expectGen.seconds, 2)} s = ${fmt(expectGen.records / expectGen.seconds)} records/s (other processes ${fmt(expectGen.cpu.foreign, 2)} cores)`);
     if (expectGen.records !== RECORDS) throw new BenchFailure(`the generated file holds ${expectGen.records} records, expected ${RECORDS}`);
     files.push({ name: genName, path: genPath, layout: "grouped, pretty-printed (generated)", size: genSize, expect: expectGen });
@@ -1021,9 +1039,11 @@ async function main() {
     // Where the time goes: the product's stages, one pass each, in the same workerd.
     const genKey = `${PREFIX}2021-12-10/${genName}`;
     const breakdown = { file: genName, scenario: scenarios[1].label, workerd: [], node: [{ ...nodeParse, validate: false }, { ...expectGen, validate: true }] };
-    for (const upto of ["raw", "raw-byob", "download", "parse", "validate"]) breakdown.workerd.push(await stagePass(worker, s3, genKey, upto));
+    // Warm the stages Worker's JIT on a sample file first, so that pass order does not matter.
+    for (const upto of ["download", "parse", "validate"]) await stagePass(worker, s3, `${PREFIX}2021-12-09/${ios.name}`, upto);
+    for (const upto of ["raw", "raw-byob", "download", "parse", "validate"]) breakdown.workerd.push(await bestOf(PASS_REPEATS, () => stagePass(worker, s3, genKey, upto)));
     // Experiment: the same parse with the runtime's small body chunks joined to 64 KiB first.
-    breakdown.workerd.push(await stagePass(worker, s3, genKey, "parse", 64 * 1024));
+    breakdown.workerd.push(await bestOf(PASS_REPEATS, () => stagePass(worker, s3, genKey, "parse", 64 * 1024)));
     await worker.mf.dispose();
     workers.pop();
     // The next instance starts with an empty ledger: only the gzipped file may be in the bucket.
