@@ -32,7 +32,7 @@
 // Full run: about 3 minutes and 1.3 GB of temporary disk (the 400 MiB file, s3rver's copies).
 //
 // Usage: npm run bench:ingest [-- --quick] [-- --records 100000] [-- --no-gzip] [-- --json out.json]
-//   --quick         20,000-record generated file (smoke run, about 30 s)
+//   --quick         20,000-record generated file (smoke run, about 45 s)
 //   --records N     size of the generated file (default 100,000)
 //   --no-gzip       skip the gzip scenario
 //   --no-wait       never wait for other processes to go quiet
