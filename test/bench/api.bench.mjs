@@ -51,6 +51,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { cpuBetween, cpuSample, environment, QUIET_CORES, TICK_MS, waitForQuiet as waitForQuietMachine } from "./lib/machine.mjs";
 
 // Wrangler's config reader warns about secrets missing from .dev.vars; the bench supplies them.
 process.env.WRANGLER_LOG ??= "error";
@@ -389,84 +390,13 @@ export async function seed(db, count, sources) {
 // A scenario waits for a quiet machine before it starts and is measured again when other
 // processes were busy during it.
 
-const NCPU = os.availableParallelism();
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-
-function systemTicks() {
-  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
-  const n = fields.map(Number);
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is already in user)
-  return { total, busy: total - n[3] - n[4] };
-}
-
-/** utime+stime of this Node process and of its descendants (Miniflare's workerd, …). */
-function ownTicks() {
-  const parents = new Map();
-  const ticks = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      parents.set(Number(entry), Number(rest[1]));
-      ticks.set(Number(entry), Number(rest[11]) + Number(rest[12]));
-    } catch {
-      // the process exited meanwhile
-    }
-  }
-  let node = 0;
-  let children = 0;
-  for (const [pid, t] of ticks) {
-    if (pid === process.pid) {
-      node += t;
-      continue;
-    }
-    for (let p = parents.get(pid); p > 1; p = parents.get(p) ?? 0) {
-      if (p === process.pid) {
-        children += t;
-        break;
-      }
-    }
-  }
-  return { node, children };
-}
-
-function cpuSample() {
-  return { ...systemTicks(), ...ownTicks() };
-}
-
-/** Cores used by processes outside this benchmark between two samples. */
-function foreignCores(a, b) {
-  const total = b.total - a.total;
-  if (total <= 0) return 0;
-  const own = b.node - a.node + (b.children - a.children);
-  return Math.max(0, ((b.busy - a.busy - own) / total) * NCPU);
-}
-
-const QUIET_CORES = 0.25;
 /** At most this long waiting for quiet per measurement, and re-measurements of a noisy one… */
 const QUIET_WAIT_MS = 30_000;
 const NOISY_RETRIES = 2;
 /** …and at most this much extra time for the whole run, so a busy machine cannot stall it. */
 export const noiseBudget = { ms: args["no-wait"] ? 0 : Number(args["noise-budget"] ?? 120) * 1000 };
 
-/** Waits (within the budgets) until other processes use less than QUIET_CORES for a second. */
-async function waitForQuiet(label) {
-  const started = Date.now();
-  let warned = false;
-  for (;;) {
-    const a = cpuSample();
-    await sleep(500);
-    const busy = foreignCores(a, cpuSample());
-    const waited = Date.now() - started;
-    if (busy < QUIET_CORES || waited >= QUIET_WAIT_MS || waited >= noiseBudget.ms) {
-      noiseBudget.ms = Math.max(0, noiseBudget.ms - waited);
-      return busy;
-    }
-    if (!warned) log(`${label}: waiting for other processes to go quiet (${fmt(busy, 2)} cores busy)`);
-    warned = true;
-  }
-}
+const waitForQuiet = (label) => waitForQuietMachine(label, { maxWaitMs: QUIET_WAIT_MS, budget: noiseBudget, log });
 
 // ---------------------------------------------------------------------------------------------
 // Load
@@ -513,8 +443,8 @@ export async function measure(base, target, label) {
     const before = cpuSample();
     const s = summarize(await load(base, target, timing.durationS));
     const after = cpuSample();
-    s.foreign = foreignCores(before, after);
-    s.serverCpuMs = ((after.children - before.children) * TICK_MS) / Math.max(1, s.total);
+    s.foreign = cpuBetween(before, after).foreign;
+    s.serverCpuMs = ((after.workerd - before.workerd) * TICK_MS) / Math.max(1, s.total);
     s.clientCpuMs = ((after.node - before.node) * TICK_MS) / Math.max(1, s.total);
     log(
       `${label}: ${fmt(s.rps)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, non-2xx ${s.non2xx}, ` +
@@ -631,20 +561,6 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function environment() {
-  const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? "unknown";
-  const version = (pkg) => JSON.parse(readFileSync(path.join(root, "node_modules", pkg, "package.json"), "utf8")).version;
-  return {
-    date: new Date().toISOString(),
-    cpus: os.availableParallelism(),
-    cpu,
-    node: process.version,
-    miniflare: version("miniflare"),
-    workerd: version("workerd"),
-    wrangler: version("wrangler"),
-    autocannon: version("autocannon"),
-  };
-}
 
 function report(env, datasets, gitRevision, command) {
   const out = [];
@@ -773,7 +689,7 @@ async function main() {
   const started = performance.now();
   const argv = process.argv.slice(2).join(" ");
   const command = `npm run bench:api${argv ? ` -- ${argv}` : ""}`;
-  const env = environment();
+  const env = environment(root, { miniflare: "miniflare", workerd: "workerd", wrangler: "wrangler", autocannon: "autocannon" });
   const gitRevision = (await run("git", ["describe", "--always", "--dirty"]).catch(() => "unknown")).trim();
   log(`${QUICK ? "quick" : "full"} run: sizes ${SIZES.join(", ")}, ${timing.durationS} s per scenario (+${timing.warmupS} s warm-up), ${CONNECTIONS} connections`);
   const tmp = await mkdtemp(path.join(os.tmpdir(), "game-db-bench-"));

@@ -58,6 +58,7 @@ import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
 import { spawnLocalS3 } from "../../scripts/lib/processes.mjs";
 import { ADMIN_KEY, applyMigrations, bundleWorker, miniflareOptions, request } from "./api.bench.mjs";
+import { cpuBetween, cpuSample, descends, environment, processTable, QUIET_CORES, waitForQuiet as waitForQuietMachine } from "./lib/machine.mjs";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -113,76 +114,14 @@ function run(command, argv) {
 class BenchFailure extends Error {}
 
 // ---------------------------------------------------------------------------------------------
-// CPU accounting (as in api.bench.mjs): CPU ticks of workerd, of s3rver and of this process from
-// /proc, and how many cores other processes used meanwhile. 2-core shared machine: wait for quiet.
+// CPU accounting (test/bench/lib/machine.mjs): CPU of workerd, of s3rver and of this process,
+// and how many cores other processes used meanwhile. 2-core shared machine: wait for quiet.
 
-const NCPU = os.availableParallelism();
-const TICK_MS = 10; // USER_HZ = 100 on Linux
-const QUIET_CORES = 0.25;
 const QUIET_WAIT_MS = 60_000;
-
-function systemTicks() {
-  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
-  const n = fields.map(Number);
-  const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
-  return { total, busy: total - n[3] - n[4] };
-}
-
-function processTable() {
-  const table = new Map();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      table.set(Number(entry), { ppid: Number(rest[1]), ticks: Number(rest[11]) + Number(rest[12]) });
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return table;
-}
-
-const descends = (table, pid, ancestor) => {
-  for (let p = pid; p > 1; p = table.get(p)?.ppid ?? 0) if (p === ancestor) return true;
-  return false;
-};
-
-/** Ticks of this process, of the s3rver child's tree, and of every other descendant (workerd). */
-function cpuSample(s3Pid) {
-  const table = processTable();
-  const sample = { ...systemTicks(), node: 0, s3: 0, workerd: 0 };
-  for (const [pid, { ticks }] of table) {
-    if (pid === process.pid) sample.node += ticks;
-    else if (s3Pid && descends(table, pid, s3Pid)) sample.s3 += ticks;
-    else if (descends(table, pid, process.pid)) sample.workerd += ticks;
-  }
-  return sample;
-}
-
-function cpuBetween(a, b) {
-  const total = b.total - a.total;
-  const own = b.node - a.node + (b.s3 - a.s3) + (b.workerd - a.workerd);
-  return {
-    workerdS: ((b.workerd - a.workerd) * TICK_MS) / 1000,
-    s3S: ((b.s3 - a.s3) * TICK_MS) / 1000,
-    nodeS: ((b.node - a.node) * TICK_MS) / 1000,
-    foreign: total > 0 ? Math.max(0, ((b.busy - a.busy - own) / total) * NCPU) : 0,
-  };
-}
 
 async function waitForQuiet(label, s3Pid) {
   if (args["no-wait"]) return;
-  const started = Date.now();
-  let warned = false;
-  for (;;) {
-    const a = cpuSample(s3Pid);
-    await sleep(500);
-    const busy = cpuBetween(a, cpuSample(s3Pid)).foreign;
-    if (busy < QUIET_CORES || Date.now() - started > QUIET_WAIT_MS) return;
-    if (!warned) log(`${label}: waiting for other processes to go quiet (${fmt(busy, 2)} cores busy)`);
-    warned = true;
-  }
+  await waitForQuietMachine(label, { maxWaitMs: QUIET_WAIT_MS, s3Pid, log });
 }
 
 /** Never run two loads at once: wait for another benchmark of this repository to finish. */
@@ -746,23 +685,6 @@ async function stagePass(worker, s3, key, upto, coalesceBytes) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
-function environment() {
-  const cpu = readFileSync("/proc/cpuinfo", "utf8").match(/^model name\s*:\s*(.+)$/m)?.[1] ?? os.cpus()[0]?.model ?? "unknown";
-  const version = (pkg) => JSON.parse(readFileSync(path.join(root, "node_modules", pkg, "package.json"), "utf8")).version;
-  return {
-    date: new Date().toISOString(),
-    cpus: os.availableParallelism(),
-    cpu,
-    memoryGiB: Math.round(os.totalmem() / 1024 ** 3),
-    node: process.version,
-    miniflare: version("miniflare"),
-    workerd: version("workerd"),
-    wrangler: version("wrangler"),
-    s3rver: version("s3rver"),
-    streamparser: version("@streamparser/json"),
-    zod: version("zod"),
-  };
-}
 
 function sumCounters(bucket) {
   const total = { statements: 0, batches: 0, rowsWritten: 0, rowsRead: 0, ms: 0, noMeta: 0 };
@@ -941,7 +863,14 @@ async function main() {
   const started = performance.now();
   const argv = process.argv.slice(2).join(" ");
   const command = `npm run bench:ingest${argv ? ` -- ${argv}` : ""}`;
-  const env = environment();
+  const env = environment(root, {
+    miniflare: "miniflare",
+    workerd: "workerd",
+    wrangler: "wrangler",
+    s3rver: "s3rver",
+    streamparser: "@streamparser/json",
+    zod: "zod",
+  });
   const gitRevision = (await run("git", ["describe", "--always", "--dirty"]).catch(() => "unknown")).trim();
   await waitForOtherBenchmarks();
   log(`${QUICK ? "quick" : "full"} run: generated file of ${fmt(RECORDS)} records${WITH_GZIP ? " (+ gzip)" : ""}`);
