@@ -1,23 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../src/core/auth/key-format";
 import { contractClient, expectProblem, randomIp, sampleGame, UUID, waitFor, type ContractTarget } from "./target";
+import { jsonOfSize, streamed } from "../helpers/bodies";
 
 const LIMIT = 64 * 1024;
-/** A JSON object body of exactly `size` bytes: `{"name":"xxx…"}`. */
-const jsonOfSize = (size: number) => `{"name":"${"x".repeat(size - 11)}"}`;
-
-/** A body streamed in chunks, so the request carries no Content-Length. */
-function streamed(text: string, chunk = 8 * 1024): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
-    },
-  });
-}
 
 /** `"per-key";r=3;t=42` (draft-ietf-httpapi-ratelimit-headers, structured field). */
 function quota(res: Response) {

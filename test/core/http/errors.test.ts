@@ -2,25 +2,11 @@ import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, callJson, createKey, ORIGIN, sampleGame } from "../../helpers/api";
 import { countRows, expectProblem, randomIp, UUID } from "../../helpers/checks";
+import { jsonOfSize, streamed } from "../../helpers/bodies";
 
 const LIMIT = 64 * 1024;
 const admin = () => ({ Authorization: `Bearer ${env.ADMIN_API_KEY}` });
 
-/** A JSON object body of exactly `size` bytes: `{"name":"xxx…"}`. */
-const jsonOfSize = (size: number) => `{"name":"${"x".repeat(size - 11)}"}`;
-
-/** A body streamed in chunks, so the request carries no Content-Length. */
-function streamed(text: string, chunk = 8 * 1024): ReadableStream<Uint8Array> {
-  const bytes = new TextEncoder().encode(text);
-  let offset = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(offset, offset + chunk));
-      offset += chunk;
-    },
-  });
-}
 
 describe("problem responses", () => {
   it("malformed JSON → 400 malformed-json", async () => {
