@@ -380,7 +380,7 @@ describe("web UI", () => {
     try {
       await tab.goto(`${baseUrl}/`);
       await tab.getByLabel("API key").waitFor();
-      expect((await focused()).id).toBe("api-key");
+      await poll(async () => (await focused()).id).toBe("api-key");
       await tab.keyboard.type(adminKey);
       await tab.keyboard.press("Enter");
       await tab.getByTestId("stat-total").waitFor();
@@ -388,7 +388,7 @@ describe("web UI", () => {
       // Skip link first, then straight to the content.
       await tabTo((f) => f.text === "Skip to content", "the skip link", 3);
       await tab.keyboard.press("Enter");
-      expect((await focused()).id).toBe("main");
+      await poll(async () => (await focused()).id).toBe("main");
 
       await tabTo((f) => f.id === "search-name", "the name search field");
       await tab.keyboard.type("bingo");
@@ -417,7 +417,8 @@ describe("web UI", () => {
       expect((await focused()).text).toBe("Cancel");
       await tab.keyboard.press("Escape");
       await dialog.waitFor({ state: "hidden" });
-      expect((await focused()).name).toBe("Delete Keyboard Game");
+      // The dialog hands focus back on the next animation frame after it closes.
+      await poll(async () => (await focused()).name).toBe("Delete Keyboard Game");
       await tab.keyboard.press("Enter");
       await dialog.waitFor();
       await tab.keyboard.press("Tab");
