@@ -97,3 +97,16 @@ export async function callDrained(path: string, options: DrainedCallOptions = {}
   await waitOnExecutionContext(ctx);
   return response;
 }
+
+/**
+ * Runs `run` with `table` renamed away, so the queries that touch it fail for real inside
+ * workerd (a genuine internal error, not a mock), then puts it back.
+ */
+export async function withTableHidden<T>(table: string, run: () => Promise<T>): Promise<T> {
+  await env.DB.exec(`ALTER TABLE ${table} RENAME TO ${table}_hidden`);
+  try {
+    return await run();
+  } finally {
+    await env.DB.exec(`ALTER TABLE ${table}_hidden RENAME TO ${table}`);
+  }
+}

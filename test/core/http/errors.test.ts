@@ -1,7 +1,7 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { call, callJson, createKey, ORIGIN, sampleGame } from "../../helpers/api";
-import { countRows, expectProblem, randomIp, UUID } from "../../helpers/checks";
+import { countRows, expectProblem, randomIp, UUID, withTableHidden } from "../../helpers/checks";
 import { jsonOfSize, streamed } from "../../helpers/bodies";
 
 const LIMIT = 64 * 1024;
@@ -139,15 +139,6 @@ describe("internal failures", () => {
   const INTERNALS = /select|insert|update|from\s|sqlite|d1_error|no such table|games_hidden|api_keys|drizzle|\bat\s.+:\d+|\.ts\b|\.js\b/i;
 
   afterEach(() => vi.restoreAllMocks());
-
-  async function withTableHidden<T>(table: string, run: () => Promise<T>): Promise<T> {
-    await env.DB.exec(`ALTER TABLE ${table} RENAME TO ${table}_hidden`);
-    try {
-      return await run();
-    } finally {
-      await env.DB.exec(`ALTER TABLE ${table}_hidden RENAME TO ${table}`);
-    }
-  }
 
   async function expectOpaque500(res: Response) {
     const text = await res.clone().text();

@@ -8,7 +8,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { sha256Hex } from "../../../../src/core/auth/digest";
 import { call, createKey, sampleGame } from "../../../helpers/api";
-import { callDrained, randomIp, UUID } from "../../../helpers/checks";
+import { callDrained, randomIp, UUID, withTableHidden } from "../../../helpers/checks";
 
 const INFO = { ...env, LOG_LEVEL: "info" } as Env;
 const METHODS = ["log", "info", "warn", "error", "debug"] as const;
@@ -37,15 +37,6 @@ function jsonLines(): Record<string, unknown>[] {
 
 const accessLines = (requestId: string | null) =>
   jsonLines().filter((l) => l.msg === "request" && l.requestId === requestId);
-
-async function withTableHidden<T>(table: string, run: () => Promise<T>): Promise<T> {
-  await env.DB.exec(`ALTER TABLE ${table} RENAME TO ${table}_hidden`);
-  try {
-    return await run();
-  } finally {
-    await env.DB.exec(`ALTER TABLE ${table}_hidden RENAME TO ${table}`);
-  }
-}
 
 describe("console spying", () => {
   it("sees what the Worker logs when called through SELF (same isolate)", async () => {
