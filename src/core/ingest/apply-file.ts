@@ -1,7 +1,8 @@
 import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database";
-import { games, ingestFiles, ingestStaging, type RejectionSample } from "../db/schema";
+import { games, ingestFiles, ingestStaging, type IngestFileRow, type RejectionSample } from "../db/schema";
 import type { GameRecord } from "./record";
+import { fileTimestamp } from "./source-time";
 
 /** Columns a data file provides, in the order records are encoded for staging. */
 const FILE_COLUMNS = ["platform", "store_id", "name", "bundle_id", "publisher_id", "publisher_name", "app_version", "icon_url", "rank"] as const;
@@ -32,13 +33,18 @@ function differs(left: string, right: string): SQL {
 }
 
 /**
- * Should a file with key `incomingKey` overwrite the game `existing`? Only if the game differs
- * and the file is not older than the one that last wrote it: keys are date-prefixed
- * (`daily/2021-12-09/…`), so an old file ingested late (a backfill, a replayed dead file) adds
- * the games it alone has but does not roll newer rankings back.
+ * Should a file overwrite the game `existing`? Only if the game differs and the file is not
+ * older than the one that last wrote it: files are ordered by their timestamp
+ * (source-time.ts: a date in the key, else LastModified), never by key text, so an old file
+ * ingested late (a backfill, a replayed dead file) adds the games it alone has but does not
+ * roll newer rankings back. Equal timestamps are ordered by ledger id (the file version the
+ * scanner recorded later wins), so the end state does not depend on the order files are
+ * processed in; the same file applied again counts as not older.
  */
-function shouldOverwrite(existing: string, incoming: string, incomingKey: SQL): SQL {
-  return sql`(${differs(existing, incoming)} AND ${incomingKey} >= coalesce(${raw(existing)}.source_key, ''))`;
+function shouldOverwrite(existing: string, incoming: string, incomingAt: SQL, incomingFileId: SQL): SQL {
+  const e = raw(existing);
+  return sql`(${differs(existing, incoming)} AND (${e}.source_at IS NULL OR ${incomingAt} > ${e}.source_at
+    OR (${incomingAt} = ${e}.source_at AND ${incomingFileId} >= coalesce(${e}.source_file_id, 0))))`;
 }
 
 /**
@@ -82,12 +88,14 @@ export interface Applied {
 export async function commitFile(
   db: Database,
   lease: string,
-  file: { id: number; key: string },
+  file: Pick<IngestFileRow, "id" | "key" | "lastModified" | "createdAt">,
   outcome: FileOutcome,
   now: Date,
 ): Promise<Applied | undefined> {
   const at = now.toISOString();
   const fileId = file.id;
+  const sourceAt = fileTimestamp(file);
+  const newer = (existing: string, incoming: string) => shouldOverwrite(existing, incoming, sql`${sourceAt}`, sql`${fileId}`);
   const heldByUs = and(eq(ingestFiles.id, fileId), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing"));
   const staged = db
     // Every column of `games`, in table order (drizzle checks); a NULL id lets SQLite assign it.
@@ -106,6 +114,8 @@ export async function commitFile(
       createdAt: sql<string>`${at}`.as("created_at"),
       updatedAt: sql<string>`${at}`.as("updated_at"),
       sourceKey: sql<string>`${file.key}`.as("source_key"),
+      sourceAt: sql<string>`${sourceAt}`.as("source_at"),
+      sourceFileId: sql<number>`${fileId}`.as("source_file_id"),
     })
     .from(ingestStaging)
     .where(
@@ -116,7 +126,7 @@ export async function commitFile(
         // each conflicting row still draws an AUTOINCREMENT id, so the statement would write
         // sqlite_sequence: an identical file would not be a write-free re-ingest.
         sql`NOT EXISTS (SELECT 1 FROM games g WHERE g.platform = ingest_staging.platform AND g.store_id = ingest_staging.store_id
-              AND NOT ${shouldOverwrite("g", "ingest_staging", sql`${file.key}`)})`,
+              AND NOT ${newer("g", "ingest_staging")})`,
       ),
     );
 
@@ -130,7 +140,7 @@ export async function commitFile(
         gamesWritten: sql`(
           SELECT count(*) FROM ingest_staging s
           LEFT JOIN games g ON g.platform = s.platform AND g.store_id = s.store_id
-          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${shouldOverwrite("g", "s", sql`${file.key}`)}))`,
+          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${newer("g", "s")}))`,
       })
       .where(heldByUs),
     db
@@ -143,8 +153,10 @@ export async function commitFile(
           isPublished: true,
           updatedAt: sql.raw("excluded.updated_at"),
           sourceKey: sql.raw("excluded.source_key"),
+          sourceAt: sql.raw("excluded.source_at"),
+          sourceFileId: sql.raw("excluded.source_file_id"),
         },
-        setWhere: shouldOverwrite("games", "excluded", sql.raw("excluded.source_key")),
+        setWhere: newer("games", "excluded"),
       }),
     db.delete(ingestStaging).where(eq(ingestStaging.leaseToken, lease)),
     db

@@ -91,7 +91,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
       const current = await repo.findById(id);
       if (!current) throw notFound("Game", id);
       const { id: _id, createdAt: _c, updatedAt: _u, ...changes } = patch;
-      const { id: _rowId, createdAt: _rowCreated, updatedAt: _rowUpdated, sourceKey: _source, ...stored } = current;
+      const { id: _rowId, createdAt: _rowCreated, updatedAt: _rowUpdated, sourceKey: _source, sourceAt: _sourceAt, sourceFileId: _sourceFile, ...stored } = current;
       const merged: Writable = { ...stored, ...changes };
       // The patch alone may be valid while the merged game is not (e.g. only platform changes).
       const problem = storeIdProblem(merged.platform, merged.storeId);

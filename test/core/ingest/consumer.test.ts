@@ -46,8 +46,8 @@ async function scanHeld(objects: Record<string, BodyInit>, deps = realDeps()): P
   return queue.held;
 }
 
-/** Games without their autoincrement id, keyed by natural key: comparable across resets. */
-const withoutIds = (rows: GameSnapshotRow[]) => rows.map(({ id: _id, ...rest }) => rest);
+/** Games without the ids a reset renumbers (their own, their source file's): comparable across resets. */
+const withoutIds = (rows: GameSnapshotRow[]) => rows.map(({ id: _id, source_file_id: _file, ...rest }) => rest);
 
 /** The ledger row minus the columns a reset renumbers (ids, the send's random id) and the upload time. */
 async function ledgerState(id: number) {
@@ -167,7 +167,7 @@ describe("consumer: redelivery and idempotence", () => {
 
     // The stalled delivery wakes up and tries to commit: nothing happens.
     const outcome = { recordsSeen: 1, recordsRejected: 0, rejectionSamples: [] };
-    expect(await commitFile(deps.db, "stalled-lease", { id: message!.fileId, key: message!.key }, outcome, new Date())).toBeUndefined();
+    expect(await commitFile(deps.db, "stalled-lease", stalled!, outcome, new Date())).toBeUndefined();
     expect(await gamesSnapshot()).toEqual(games);
     expect(await fileRow(message!.fileId)).toEqual(done);
     expect(await stagingCount()).toBe(0);
