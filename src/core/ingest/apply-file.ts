@@ -47,18 +47,68 @@ function shouldOverwrite(existing: string, incoming: string, incomingAt: SQL, in
     OR (${incomingAt} = ${e}.source_at AND ${incomingFileId} >= coalesce(${e}.source_file_id, 0))))`;
 }
 
+/** One game as a staging row: a JSON array of FILE_COLUMNS, in their order. */
+export const stagingJson = (game: GameRecord): string => JSON.stringify(encode(game));
+
+/** UTF-8 length of `text` without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 2 code units, 4 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
 /**
- * Adds parsed games to the file's staging area. One bound parameter carries the whole chunk as
- * JSON (json_each unpacks it), which keeps every statement far below D1's limit of 100 bound
- * parameters however many records it holds. A game seen twice keeps its last record and best
- * (lowest) rank.
+ * Packs staging rows (`stagingJson`) into JSON-array payloads of at most `maxBytes` UTF-8 bytes,
+ * each the single bound value of one staging statement: as few statements as D1's limit on a
+ * value allows (2,000,000 bytes), whatever the size of the records. A row is never split; one
+ * larger than `maxBytes` (impossible for validated games, which are a few KB at most) would be
+ * a payload of its own.
  */
-export async function stageGames(db: Database, lease: string, fileId: number, games: GameRecord[]): Promise<void> {
-  if (games.length === 0) return;
+export class StagingPayloads {
+  #rows: string[] = [];
+  #bytes = 2; // "[" and "]"
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Adds a row; returns the payload it closed when the row did not fit in it. */
+  add(row: string): string | undefined {
+    const size = utf8Length(row);
+    // Each row after the first costs a comma too.
+    const full = this.#rows.length > 0 && this.#bytes + 1 + size > this.maxBytes ? this.take() : undefined;
+    this.#bytes += (this.#rows.length > 0 ? 1 : 0) + size;
+    this.#rows.push(row);
+    return full;
+  }
+
+  /** The rows added since the last payload, as one (undefined when there are none). */
+  take(): string | undefined {
+    if (this.#rows.length === 0) return undefined;
+    const payload = `[${this.#rows.join(",")}]`;
+    this.#rows = [];
+    this.#bytes = 2;
+    return payload;
+  }
+}
+
+/**
+ * Adds a payload of staging rows (`StagingPayloads`) to the file's staging area. One bound
+ * parameter carries them all (json_each unpacks it), which keeps every statement far below D1's
+ * limit of 100 bound parameters and its SQL text constant. A game seen twice keeps its last
+ * record and best (lowest) rank.
+ */
+export async function stageGames(db: Database, lease: string, fileId: number, payload: string): Promise<void> {
   const extract = FILE_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(", ");
   await db.run(sql`
     INSERT INTO ingest_staging (lease_token, file_id, ${raw(FILE_COLUMNS.join(", "))})
-    SELECT ${lease}, ${fileId}, ${raw(extract)} FROM json_each(${JSON.stringify(games.map(encode))}) WHERE true
+    SELECT ${lease}, ${fileId}, ${raw(extract)} FROM json_each(${payload}) WHERE true
     ON CONFLICT (lease_token, platform, store_id) DO UPDATE SET
       ${raw(MERGED_COLUMNS.filter((c) => c !== "rank").map((c) => `${c} = excluded.${c}`).join(", "))},
       rank = CASE WHEN ingest_staging.rank IS NULL THEN excluded.rank

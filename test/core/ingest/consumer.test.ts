@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { commitFile, stageGames } from "../../../src/core/ingest/apply-file";
+import { commitFile, stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { ledger } from "../../../src/core/ingest/ledger";
 import type { IngestMessage } from "../../../src/core/ingest/message";
@@ -154,9 +154,8 @@ describe("consumer: redelivery and idempotence", () => {
     const past = new Date(Date.now() - 60_000);
     const stalled = await files.claimFile(message!.fileId, message!.etag, "stalled-lease", past, past);
     expect(stalled).toBeDefined();
-    await stageGames(deps.db, "stalled-lease", message!.fileId, [
-      { platform: "ios", storeId: "999", name: "Stale", bundleId: null, publisherId: null, publisherName: null, appVersion: null, iconUrl: null, rank: 1 },
-    ]);
+    const stale = { platform: "ios", storeId: "999", name: "Stale", bundleId: null, publisherId: null, publisherName: null, appVersion: null, iconUrl: null, rank: 1 } as const;
+    await stageGames(deps.db, "stalled-lease", message!.fileId, `[${stagingJson(stale)}]`);
 
     // A redelivery takes over the expired lease and finishes the file.
     expect(await processIngestMessage(message!, 2, deps)).toEqual({ action: "ack" });
