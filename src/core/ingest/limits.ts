@@ -32,13 +32,14 @@ export const INGEST_LIMITS: Readonly<IngestLimits> = {
   // Real records are 1.5–4.2 KB; a 1 MiB record is 250 times that and still parses in
   // milliseconds, while the parser holds at most one record (plus one 64 KiB slice) in memory.
   maxRecordBytes: MiB,
-  // ~36 ns of Worker CPU per byte of the sample format in workerd (docs/BENCHMARKS.md): 1 GiB is
-  // ~40 s of the 300 s `cpu_ms`, margin for slower hardware and token-dense JSON.
+  // 18–36 ns of Worker CPU per byte of the sample format in workerd (docs/BENCHMARKS.md, "Caps"):
+  // 1 GiB is 20–40 s of the 300 s `cpu_ms`, margin for slower hardware and token-dense JSON.
   maxFileBytes: 1024 * MiB,
   // The data team's files compress 9–13 times; DEFLATE's ceiling (a bomb) is ~1,030.
   maxGzipRatio: 200,
   gzipRatioGraceBytes: 16 * MiB,
-  // Bounds the staging rows and the merge of the atomic commit batch (D1: 30 s per batch).
+  // Bounds the staging rows and the merge of the atomic commit batch (D1: 30 s per batch; 3.5 s
+  // for 500,000 new games in docs/BENCHMARKS.md, "Caps").
   maxRecords: 500_000,
   // D1 refuses a bound value over 2,000,000 bytes; 5 % margin.
   stagePayloadBytes: 1_900_000,
