@@ -24,8 +24,6 @@ const DenoSettingsSchema = z.object({
   KV_PATH: optional(z.string().default(".local/deno/kv.sqlite")),
   PUBLIC_DIR: optional(z.string().default("public")),
   MIGRATIONS_DIR: optional(z.string().default("migrations")),
-  /** Like a Cloudflare consumer's `max_retries`: redeliveries before a message is dead-lettered. */
-  INGEST_MAX_RETRIES: optional(z.coerce.number().int().min(0).max(20).default(3)),
   /** Behind a reverse proxy: the header holding the client's address (first entry is used). */
   CLIENT_IP_HEADER: optional(z.string().optional()),
   /** Serve `GET /__scheduled` to run the cron job by hand, like `wrangler dev --test-scheduled`. */
@@ -39,7 +37,6 @@ export interface DenoSettings {
   kvPath: string | undefined;
   publicDir: string;
   migrationsDir: string;
-  ingestMaxRetries: number;
   clientIpHeader: string | undefined;
   testScheduled: boolean;
 }
@@ -59,7 +56,6 @@ export function parseDenoSettings(vars: Record<string, string | undefined>): Den
     kvPath: v.KV_PATH === "default" ? undefined : resolve(v.KV_PATH),
     publicDir: resolve(v.PUBLIC_DIR),
     migrationsDir: resolve(v.MIGRATIONS_DIR),
-    ingestMaxRetries: v.INGEST_MAX_RETRIES,
     clientIpHeader: v.CLIENT_IP_HEADER?.toLowerCase(),
     testScheduled: v.TEST_SCHEDULED === "true",
   };
