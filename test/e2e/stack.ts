@@ -161,6 +161,8 @@ export async function startStack(): Promise<Stack> {
         `S3_BUCKET=${BUCKET}`,
         "LOG_LEVEL=warn",
         "INGEST_RETRY_BASE_SECONDS=1",
+        // The scenarios press "Populate now" several times within a minute with one key.
+        "INGEST_POPULATE_COOLDOWN_SECONDS=0",
         "",
       ].join("\n"),
     );
