@@ -70,6 +70,7 @@ async function expectUnauthorized(res: Response, detail: RegExp) {
   expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer realm="game-db"$/);
   const problem = await expectProblem(res, 401, "unauthorized");
   expect(problem.detail).toMatch(detail);
+  return problem;
 }
 
 const keys = {} as {
@@ -120,8 +121,11 @@ describe("the auth matrix", () => {
       await expectUnauthorized(await send(r, { key: keys.unknown, ip: randomIp() }), /not recognised/);
     });
 
-    it("with a revoked key → 401", async () => {
-      await expectUnauthorized(await send(r, { key: keys.revoked, ip: randomIp() }), /revoked/);
+    it("with a revoked key → 401 with the unknown key's detail (nothing says the key once existed)", async () => {
+      const revoked = await expectUnauthorized(await send(r, { key: keys.revoked, ip: randomIp() }), /not recognised/);
+      const unknown = await expectUnauthorized(await send(r, { key: keys.unknown, ip: randomIp() }), /not recognised/);
+      expect(revoked.detail).toBe(unknown.detail);
+      expect(revoked.title).toBe(unknown.title);
     });
 
     it("with a key in another scheme (Basic) → 401 as if no key was sent", async () => {
@@ -219,11 +223,11 @@ describe("revocation", () => {
 
     await callJson(`/api/keys/${id}`, 200, { method: "DELETE" });
 
-    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /revoked/);
+    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /not recognised/);
     // KV holds a tombstone, so other isolates stop trusting the key without asking D1.
-    expect(await env.CACHE.get(`auth:${hash}`, "json")).toBe("revoked");
+    expect(await env.CACHE.get(`auth-revoked:${hash}`, "json")).toMatchObject({ keyId: id });
     // And it stays refused (the "revoked" verdict is what gets cached now).
-    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /revoked/);
+    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /not recognised/);
   });
 
   it("leaves the caller's other keys working", async () => {
