@@ -33,6 +33,7 @@ const sharedKv = kvStore(env.CACHE);
  * does. `lookups` counts the D1 lookups it had to make (each passes the per-IP guard).
  */
 function isolate(clock: ManualClock, kv: KeyValueStore = sharedKv, options: Partial<AuthenticatorDeps> & { realSleep?: boolean } = {}) {
+  const { realSleep, ...overrides } = options;
   const { log, lines } = recordingLogger();
   const sleeps: number[] = [];
   const authenticator = createAuthenticator({
@@ -45,9 +46,9 @@ function isolate(clock: ManualClock, kv: KeyValueStore = sharedKv, options: Part
     sleep: async (ms) => {
       sleeps.push(ms);
       clock.advance(ms);
-      if (options.realSleep) await new Promise((resolve) => setTimeout(resolve, ms));
+      if (realSleep) await new Promise((resolve) => setTimeout(resolve, ms));
     },
-    ...options,
+    ...overrides,
   });
   const deferred: Promise<unknown>[] = [];
   let lookups = 0;
