@@ -154,7 +154,7 @@ export function GamesView({ params }: { params: URLSearchParams }) {
             id="search-name"
             type="search"
             name="name"
-            maxLength={200}
+            maxLength={100}
             value={form.name}
             onInput={(e) => setForm({ ...form, name: (e.currentTarget as HTMLInputElement).value })}
           />
