@@ -7,7 +7,7 @@ import type { AppEnv } from "../env";
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
 /** Response headers that are part of a cached read. */
-const KEPT_HEADERS = ["content-type", "link", "x-total-count"];
+const KEPT_HEADERS = ["content-type", "link", "x-total-count", "x-total-count-relation"];
 
 interface CachedRead {
   version: string;

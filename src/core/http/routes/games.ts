@@ -13,6 +13,7 @@ import {
   GameSchema,
 } from "../schemas/game";
 import { PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
+import { NO_QUERY, strictQuery } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
@@ -38,7 +39,7 @@ const listRoute = createRoute({
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
   request: {
-    query: z.object({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
+    query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
   },
   responses: {
     200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
@@ -54,7 +55,7 @@ const getRoute = createRoute({
   summary: "Get one game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
-  request: { params: GameIdParamSchema },
+  request: { query: NO_QUERY, params: GameIdParamSchema },
   responses: {
     200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema) },
     304: { description: "Not modified (If-None-Match matched)" },
@@ -69,7 +70,7 @@ const createGameRoute = createRoute({
   summary: "Create a game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { body: { required: true, content: json(GameInputSchema) } },
+  request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema) } },
   responses: {
     201: {
       description: "Created",
@@ -95,7 +96,7 @@ const replaceRoute = createRoute({
   description: "Full update: optional fields left out are cleared.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, body: { required: true, content: json(GameInputSchema) } },
+  request: { query: NO_QUERY, params: GameIdParamSchema, body: { required: true, content: json(GameInputSchema) } },
   responses: {
     200: { description: "The updated game", headers: WRITE_HEADERS, content: json(GameSchema) },
     ...UPDATE_ERRORS,
@@ -109,7 +110,7 @@ const patchRoute = createRoute({
   summary: "Update some fields of a game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, body: { required: true, content: json(GamePatchSchema) } },
+  request: { query: NO_QUERY, params: GameIdParamSchema, body: { required: true, content: json(GamePatchSchema) } },
   responses: {
     200: { description: "The updated game", headers: WRITE_HEADERS, content: json(GameSchema) },
     ...UPDATE_ERRORS,
@@ -123,7 +124,7 @@ const deleteRoute = createRoute({
   summary: "Delete a game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema },
+  request: { query: NO_QUERY, params: GameIdParamSchema },
   responses: {
     200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) },
     ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
