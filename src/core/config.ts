@@ -37,6 +37,13 @@ export const ConfigSchema = z.object({
   INGEST_RETRY_MAX_SECONDS: positiveInt.max(43_200).default(3_600),
   INGEST_LEASE_SECONDS: positiveInt.default(900),
   INGEST_STALE_AFTER_HOURS: positiveInt.default(26),
+}).superRefine((vars, ctx) => {
+  // The S3 credentials sign every request, and the listed objects become games: outside a
+  // developer's machine (a local s3rver over http) the endpoint must be TLS.
+  const local = vars.ENVIRONMENT === "development" || vars.ENVIRONMENT === "test";
+  if (!local && /^http:/i.test(vars.S3_ENDPOINT)) {
+    ctx.addIssue({ code: "custom", path: ["S3_ENDPOINT"], message: `must be an https URL in ${vars.ENVIRONMENT} (http is allowed only in development and test)` });
+  }
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;

@@ -88,6 +88,7 @@ const handler = createHandler({
   deps,
   publicDir: settings.publicDir,
   clientIpHeader: settings.clientIpHeader,
+  trustedProxies: settings.trustedProxies,
   defer,
   scheduled: settings.testScheduled ? () => dailyJob(DAILY) : undefined,
 });

@@ -26,8 +26,13 @@ const DenoSettingsSchema = z.object({
   MIGRATIONS_DIR: optional(z.string().default("migrations")),
   /** Like a Cloudflare consumer's `max_retries`: redeliveries before a message is dead-lettered. */
   INGEST_MAX_RETRIES: optional(z.coerce.number().int().min(0).max(20).default(3)),
-  /** Behind a reverse proxy: the header holding the client's address (first entry is used). */
+  /** Behind a reverse proxy: the header holding the client's address (see TRUSTED_PROXY_COUNT). */
   CLIENT_IP_HEADER: optional(z.string().optional()),
+  /**
+   * How many reverse proxies in front of the server append to CLIENT_IP_HEADER: the client's
+   * address is that many entries from the right (src/platform/deno/client-ip.ts).
+   */
+  TRUSTED_PROXY_COUNT: optional(z.coerce.number().int().min(1).max(10).default(1)),
   /** Serve `GET /__scheduled` to run the cron job by hand, like `wrangler dev --test-scheduled`. */
   TEST_SCHEDULED: optional(z.enum(["true", "false"]).default("false")),
 });
@@ -41,6 +46,7 @@ export interface DenoSettings {
   migrationsDir: string;
   ingestMaxRetries: number;
   clientIpHeader: string | undefined;
+  trustedProxies: number;
   testScheduled: boolean;
 }
 
@@ -61,6 +67,7 @@ export function parseDenoSettings(vars: Record<string, string | undefined>): Den
     migrationsDir: resolve(v.MIGRATIONS_DIR),
     ingestMaxRetries: v.INGEST_MAX_RETRIES,
     clientIpHeader: v.CLIENT_IP_HEADER?.toLowerCase(),
+    trustedProxies: v.TRUSTED_PROXY_COUNT,
     testScheduled: v.TEST_SCHEDULED === "true",
   };
 }

@@ -168,4 +168,10 @@ describe("GET /docs", () => {
     expect(csp).toMatch(/default-src 'self'/);
     expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
   });
+
+  it("may not be framed by any page (clickjacking): frame-ancestors 'none' and X-Frame-Options: DENY", () => {
+    const directives = res.headers.get("Content-Security-Policy")!.split(";").map((d) => d.trim());
+    expect(directives).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("X-Frame-Options")).toBe("DENY");
+  });
 });

@@ -8,7 +8,7 @@ import { entityTag } from "../etag";
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
 /** Response headers that are part of a cached read. */
-const KEPT_HEADERS = ["content-type", "link", "x-total-count"];
+const KEPT_HEADERS = ["content-type", "link", "x-total-count", "x-total-count-relation"];
 
 interface CachedRead {
   version: string;

@@ -16,6 +16,7 @@ import {
   type Game,
 } from "../schemas/game";
 import { GAME_WRITE_HEADERS, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
+import { NO_QUERY, strictQuery } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
@@ -42,7 +43,7 @@ const listRoute = createRoute({
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
   request: {
-    query: z.object({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
+    query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
   },
   responses: {
     200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
@@ -58,7 +59,7 @@ const getRoute = createRoute({
   summary: "Get one game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
-  request: { params: GameIdParamSchema },
+  request: { query: NO_QUERY, params: GameIdParamSchema },
   responses: {
     200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema) },
     304: { description: "Not modified (If-None-Match matched)" },
@@ -73,7 +74,7 @@ const createGameRoute = createRoute({
   summary: "Create a game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { body: { required: true, content: json(GameInputSchema) } },
+  request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema) } },
   responses: {
     201: {
       description: "Created",
@@ -99,7 +100,7 @@ const replaceRoute = createRoute({
   description: "Full update: optional fields left out are cleared. With `If-Match`, only if the game still has that ETag (else 412).",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GameInputSchema) } },
+  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GameInputSchema) } },
   responses: {
     200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) },
     ...UPDATE_ERRORS,
@@ -115,7 +116,7 @@ const patchRoute = createRoute({
     "Sets only the fields sent; concurrent PATCHes of different fields all apply. With `If-Match`, only if the game still has that ETag (else 412).",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GamePatchSchema) } },
+  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GamePatchSchema) } },
   responses: {
     200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) },
     ...UPDATE_ERRORS,
@@ -130,7 +131,7 @@ const deleteRoute = createRoute({
   description: "With `If-Match`, only if the game still has that ETag (else 412).",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, headers: IfMatchHeaderSchema },
+  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema },
   responses: {
     200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) },
     ...errorResponses("validation", "not-found", "precondition-failed", ...AUTHENTICATED_ERRORS),
