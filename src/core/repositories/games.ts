@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { games, type GameRow, type NewGameRow, type Platform } from "../db/schema";
 import type { Page, Total } from "../http/pagination";
@@ -56,6 +56,20 @@ function whereFilter(filter: GameFilter): SQL | undefined {
     filter.platform ? eq(games.platform, filter.platform) : undefined,
     filter.name ? nameContains(filter.name) : undefined,
   );
+}
+
+/**
+ * Column values a conditional write expects to find. Put in the statement's WHERE, so the check
+ * and the write are one atomic step: a row another writer changed in between is not written.
+ */
+export type ExpectedColumns = Partial<Omit<GameRow, "id">>;
+
+function whereCurrent(id: number, expected: ExpectedColumns): SQL | undefined {
+  const conditions = Object.entries(expected).map(([property, value]) => {
+    const column = games[property as keyof ExpectedColumns];
+    return value === null ? isNull(column) : eq(column, value);
+  });
+  return and(eq(games.id, id), ...conditions);
 }
 
 /**
@@ -120,14 +134,19 @@ export function gamesRepository(db: Database) {
       return row;
     },
 
-    /** Throws a UNIQUE violation when the new natural key belongs to another game. */
-    async update(id: number, values: Partial<NewGameRow>): Promise<GameRow | undefined> {
-      const [row] = await db.update(games).set(values).where(eq(games.id, id)).returning();
+    /**
+     * Sets `values` (and nothing else) on game `id` if its columns still hold `expected`; returns
+     * the updated row, or undefined when the game is absent or no longer as expected. Throws a
+     * UNIQUE violation when the new natural key belongs to another game.
+     */
+    async update(id: number, values: Partial<NewGameRow>, expected: ExpectedColumns = {}): Promise<GameRow | undefined> {
+      const [row] = await db.update(games).set(values).where(whereCurrent(id, expected)).returning();
       return row;
     },
 
-    async delete(id: number): Promise<boolean> {
-      const deleted = await db.delete(games).where(eq(games.id, id)).returning({ id: games.id });
+    /** Deletes game `id` if its columns still hold `expected`; false when absent or changed. */
+    async delete(id: number, expected: ExpectedColumns = {}): Promise<boolean> {
+      const deleted = await db.delete(games).where(whereCurrent(id, expected)).returning({ id: games.id });
       return deleted.length > 0;
     },
   };

@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { REVOCATION_BOUND_SECONDS, UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../../auth/verdicts";
 import { apiKeysService } from "../../services/api-keys";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
@@ -60,13 +61,16 @@ const revokeKeyRoute = createRoute({
   path: "/api/keys/{id}",
   tags,
   summary: "Revoke an API key",
-  description: "Idempotent. Takes effect at once where it runs and within about 90 s everywhere (cached verdicts expire).",
+  description:
+    `Idempotent. The key is refused at once where the DELETE ran and everywhere within ${REVOCATION_BOUND_SECONDS} s. ` +
+    "A 503 means the revocation is recorded but the edge cache (KV) refused it: repeat the DELETE until it answers 200 " +
+    `(meanwhile the key stops everywhere within ${UNPUBLISHED_REVOCATION_BOUND_SECONDS} s all the same).`,
   security: API_KEY_SECURITY,
   middleware: admin,
   request: { query: NO_QUERY, params: ApiKeyIdParamSchema },
   responses: {
     200: { description: "The revoked key", headers: WRITE_HEADERS, content: json(ApiKeySchema) },
-    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+    ...errorResponses("validation", "not-found", "service-unavailable", ...AUTHENTICATED_ERRORS),
   },
 });
 

@@ -81,3 +81,15 @@ export type GamePatch = z.infer<typeof GamePatchSchema>;
 export const GameIdParamSchema = resourceIdParams();
 
 export const DeletedSchema = z.object({ id: z.number().int() }).openapi("Deleted");
+
+/** `If-Match` on PUT, PATCH and DELETE (RFC 9110 §13.1.1); @hono/zod-validator matches header names case-insensitively. */
+export const IfMatchHeaderSchema = z.object({
+  "If-Match": z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Apply the write only if the game's current ETag (as `GET /api/games/{id}` or the last write answered it) is one of these strong entity tags, or if the game exists at all for `*`; otherwise 412. Weak tags (`W/\"…\"`) never match.",
+      example: '"9b2cf1ad6d4e4b0f8a1c3e5d7f9b1a2c"',
+    }),
+});

@@ -31,3 +31,9 @@ export const WRITE_HEADERS = {
   ...RATE_LIMIT_HEADERS,
   "X-Request-Id": { ...string, description: "Identifies the request in the logs" },
 };
+
+/** Headers of a write that answers a game: its new ETag, for the next conditional write. */
+export const GAME_WRITE_HEADERS = {
+  ...WRITE_HEADERS,
+  ETag: { ...string, description: "The game's new entity tag (the one GET now answers); send it in If-Match to make the next write conditional" },
+};
