@@ -128,6 +128,22 @@ describe("parseConfig", () => {
     expect(error.message).toContain(name);
   });
 
+  it.each(["staging", "production"])("refuses an http S3_ENDPOINT in %s, naming the variable and never its value", (environment) => {
+    const endpoint = "http://s3.eu-west-1.amazonaws.com";
+    const error = configError({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: endpoint });
+    expect(error.problems).toEqual([`S3_ENDPOINT must be an https URL in ${environment} (http is allowed only in development and test)`]);
+    expect(exposed(error)).not.toContain(endpoint);
+    // Also when other variables are wrong at the same time.
+    const both = configError({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: "HTTP://s3.example.com", S3_BUCKET: "UPPER" });
+    expect(both.problems.map((p) => p.split(" ")[0]).sort()).toEqual(["S3_BUCKET", "S3_ENDPOINT"]);
+  });
+
+  it.each(["development", "test"])("accepts an http S3_ENDPOINT in %s (a local S3 server)", (environment) => {
+    const config = parseConfig({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: "http://127.0.0.1:4568" });
+    expect(config.ingest.s3.endpoint).toBe("http://127.0.0.1:4568");
+    expect(parseConfig({ ...required(), ENVIRONMENT: "production" }).ingest.s3.endpoint).toBe("https://s3.eu-west-1.amazonaws.com");
+  });
+
   it("lists every bad variable at once", () => {
     const error = configError({ ...required(), S3_BUCKET: "UPPER", S3_ENDPOINT: "nope", S3_SECRET_ACCESS_KEY: undefined });
     expect(error.problems.map((p) => p.split(" ")[0]).sort()).toEqual(["S3_BUCKET", "S3_ENDPOINT", "S3_SECRET_ACCESS_KEY"]);

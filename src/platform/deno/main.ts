@@ -79,6 +79,7 @@ const handler = createHandler({
   deps,
   publicDir: settings.publicDir,
   clientIpHeader: settings.clientIpHeader,
+  trustedProxies: settings.trustedProxies,
   defer,
   scheduled: settings.testScheduled ? () => runScheduledJob(DAILY_SCAN_CRON, deps) : undefined,
 });

@@ -3,11 +3,12 @@ import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../auth/digest";
 import { DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../services/data-version";
 import type { AppEnv } from "../env";
+import { entityTag } from "../etag";
 
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
 /** Response headers that are part of a cached read. */
-const KEPT_HEADERS = ["content-type", "link", "x-total-count"];
+const KEPT_HEADERS = ["content-type", "link", "x-total-count", "x-total-count-relation"];
 
 interface CachedRead {
   version: string;
@@ -70,7 +71,7 @@ export const readCache = () =>
       const value = c.res.headers.get(name);
       if (value !== null) headers[name] = value;
     }
-    const fresh: CachedRead = { version, etag: `"${(await sha256Hex(body)).slice(0, 32)}"`, headers, body };
+    const fresh: CachedRead = { version, etag: await entityTag(body), headers, body };
     c.env.defer(kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }).catch(() => undefined));
     c.header("X-Cache", "MISS");
     c.res = respond(c, fresh);

@@ -5,18 +5,17 @@ import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
 import { encodeCursor, toPage } from "../pagination";
 import { WRITE_HEADERS } from "../schemas/headers";
+import { integerParam, NO_QUERY, resourceIdParams, strictQuery } from "../schemas/params";
 import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
 const tags = ["Ingestion"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
-const idParam = z.object({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: "id", in: "path" } }),
-});
+const idParam = resourceIdParams();
 /** Newest first; `cursor` comes from the previous page's `Link` header. */
 const newestFirst = {
-  limit: z.coerce.number().int().min(1).max(50).default(20),
+  limit: integerParam(z.number().int().min(1).max(50)).default(20),
   cursor: z.string().max(200).optional(),
 };
 const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page: `<…>; rel="next"`' } };
@@ -27,7 +26,8 @@ function olderPageLink(url: string, page: { rows: { id: number }[]; hasMore: boo
   if (!page.hasMore || !last) return {};
   const next = new URL(url);
   next.searchParams.set("cursor", encodeCursor(last.id));
-  return { Link: `<${next.href}>; rel="next"` };
+  // Relative, like the games pages' links (src/core/http/pagination.ts).
+  return { Link: `<${next.pathname}${next.search}>; rel="next"` };
 }
 
 const populateRoute = createRoute({
@@ -41,6 +41,7 @@ const populateRoute = createRoute({
     "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:run")],
+  request: { query: NO_QUERY },
   responses: {
     202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema) },
     ...errorResponses("bad-gateway", "service-unavailable", ...AUTHENTICATED_ERRORS),
@@ -54,7 +55,7 @@ const listRunsRoute = createRoute({
   summary: "List ingestion runs, newest first",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:read")],
-  request: { query: z.object(newestFirst) },
+  request: { query: strictQuery(newestFirst) },
   responses: {
     200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema)) },
     ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
@@ -68,7 +69,7 @@ const getRunRoute = createRoute({
   summary: "One ingestion run with its files",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:read")],
-  request: { params: idParam },
+  request: { query: NO_QUERY, params: idParam },
   responses: {
     200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema) },
     ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
@@ -82,7 +83,7 @@ const listFilesRoute = createRoute({
   summary: "Ledger rows, newest first",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:read")],
-  request: { query: z.object({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
+  request: { query: strictQuery({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
   responses: {
     200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema)) },
     ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
@@ -100,7 +101,7 @@ const retryRoute = createRoute({
     "still in the queue, is returned unchanged and nothing is sent. A done file is a 409.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:run")],
-  request: { params: idParam },
+  request: { query: NO_QUERY, params: idParam },
   responses: {
     202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema) },
     ...errorResponses("validation", "not-found", "conflict", "service-unavailable", ...AUTHENTICATED_ERRORS),

@@ -4,6 +4,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, callJson, createKey } from "../../../helpers/api";
 import { expectProblem } from "../../../helpers/checks";
+import { nextLink } from "../../../helpers/games";
 import { files, gameCount, putObject, resetIngestState, setFaults, waitForFilesSettled } from "../../../helpers/ingest";
 import { alertsMentioning, grouped, iosRecords, runRows, waitForFile, workerDeps } from "../../../helpers/ingest-scenarios";
 
@@ -37,15 +38,6 @@ const expectNoInternals = (text: string) => {
   for (const field of INTERNAL_FIELDS) expect(text).not.toContain(field);
 };
 
-/** The path and query of a `Link: <…>; rel="next"` header. */
-function nextLink(res: Response): string | null {
-  const link = res.headers.get("Link");
-  if (!link) return null;
-  const match = link.match(/^<([^>]+)>; rel="next"$/);
-  expect(match, link).not.toBeNull();
-  const url = new URL(match![1]!);
-  return url.pathname + url.search;
-}
 
 beforeEach(resetIngestState);
 
