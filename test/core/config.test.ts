@@ -62,6 +62,8 @@ describe("parseConfig", () => {
         retryMaxSeconds: 3_600,
         leaseSeconds: 900,
         staleAfterHours: 26,
+        maxRetries: 3,
+        populateCooldownSeconds: 60,
       },
     });
   });
@@ -79,6 +81,8 @@ describe("parseConfig", () => {
       INGEST_RETRY_MAX_SECONDS: "600",
       INGEST_LEASE_SECONDS: "120",
       INGEST_STALE_AFTER_HOURS: "30",
+      INGEST_MAX_RETRIES: "5",
+      INGEST_POPULATE_COOLDOWN_SECONDS: "0",
     });
     expect(config.logLevel).toBe("debug");
     expect(config.ingest).toMatchObject({
@@ -88,6 +92,8 @@ describe("parseConfig", () => {
       retryMaxSeconds: 600,
       leaseSeconds: 120,
       staleAfterHours: 30,
+      maxRetries: 5,
+      populateCooldownSeconds: 0,
     });
   });
 
@@ -113,6 +119,8 @@ describe("parseConfig", () => {
     ["ALERT_WEBHOOK_URL", { ALERT_WEBHOOK_URL: "not a url" }],
     ["INGEST_RETRY_MAX_SECONDS", { INGEST_RETRY_MAX_SECONDS: "86400" }],
     ["INGEST_RETRY_BASE_SECONDS", { INGEST_RETRY_BASE_SECONDS: "-1" }],
+    ["INGEST_MAX_RETRIES", { INGEST_MAX_RETRIES: "101" }],
+    ["INGEST_POPULATE_COOLDOWN_SECONDS", { INGEST_POPULATE_COOLDOWN_SECONDS: "-5" }],
   ])("rejects a bad %s, naming it", (name, change) => {
     const error = configError({ ...required(), ...change });
     expect(error.problems.some((p) => p.startsWith(`${name} `))).toBe(true);
@@ -182,7 +190,7 @@ describe("the Worker with a bad configuration", () => {
     const batch = createMessageBatch("ingest", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { v: 1 } }]);
     const retryAll = vi.spyOn(batch, "retryAll");
     await worker.queue(batch as MessageBatch<never>, badEnv());
-    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 60 });
+    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 300 });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result).toMatchObject({ outcome: "ok", retryBatch: { retry: true }, explicitAcks: [] });
   });

@@ -24,8 +24,6 @@ const DenoSettingsSchema = z.object({
   KV_PATH: optional(z.string().default(".local/deno/kv.sqlite")),
   PUBLIC_DIR: optional(z.string().default("public")),
   MIGRATIONS_DIR: optional(z.string().default("migrations")),
-  /** Like a Cloudflare consumer's `max_retries`: redeliveries before a message is dead-lettered. */
-  INGEST_MAX_RETRIES: optional(z.coerce.number().int().min(0).max(20).default(3)),
   /** Behind a reverse proxy: the header holding the client's address (see TRUSTED_PROXY_COUNT). */
   CLIENT_IP_HEADER: optional(z.string().optional()),
   /**
@@ -44,7 +42,6 @@ export interface DenoSettings {
   kvPath: string | undefined;
   publicDir: string;
   migrationsDir: string;
-  ingestMaxRetries: number;
   clientIpHeader: string | undefined;
   trustedProxies: number;
   testScheduled: boolean;
@@ -65,7 +62,6 @@ export function parseDenoSettings(vars: Record<string, string | undefined>): Den
     kvPath: v.KV_PATH === "default" ? undefined : resolve(v.KV_PATH),
     publicDir: resolve(v.PUBLIC_DIR),
     migrationsDir: resolve(v.MIGRATIONS_DIR),
-    ingestMaxRetries: v.INGEST_MAX_RETRIES,
     clientIpHeader: v.CLIENT_IP_HEADER?.toLowerCase(),
     trustedProxies: v.TRUSTED_PROXY_COUNT,
     testScheduled: v.TEST_SCHEDULED === "true",

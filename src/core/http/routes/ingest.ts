@@ -35,7 +35,10 @@ const populateRoute = createRoute({
   path: "/api/games/populate",
   tags,
   summary: "Run an ingestion now",
-  description: "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`.",
+  description:
+    "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`. " +
+    "Each API key may start one scan per cooldown (`INGEST_POPULATE_COOLDOWN_SECONDS`, 60 s by default): a second call within it " +
+    "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:run")],
   request: { query: NO_QUERY },
@@ -91,8 +94,11 @@ const retryRoute = createRoute({
   method: "post",
   path: "/api/ingest/files/{id}/retry",
   tags,
-  summary: "Re-enqueue a failed or dead file",
-  description: "Idempotent: a file already queued or processing is returned unchanged. A done file is a 409.",
+  summary: "Re-enqueue a failed, dead or stuck file",
+  description:
+    "Re-enqueues a failed or dead file, or a queued one whose message is lost (never sent, or sent longer ago than the resend bound: " +
+    "3 h with the production queue settings), with a fresh budget of attempts. Idempotent: a file processing, or queued with its message " +
+    "still in the queue, is returned unchanged and nothing is sent. A done file is a 409.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:run")],
   request: { query: NO_QUERY, params: idParam },
@@ -106,7 +112,7 @@ const beforeId = (cursor: string | undefined, limit: number) => toPage({ limit, 
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>()
   .openapi(populateRoute, async (c) => {
-    const result = await ingestService(c.env.deps).populate();
+    const result = await ingestService(c.env.deps).populate(String(c.get("principal")!.keyId));
     return c.json(result, 202, { Location: result.statusUrl });
   })
   .openapi(listRunsRoute, async (c) => {
