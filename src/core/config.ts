@@ -42,11 +42,14 @@ export const ConfigSchema = z.object({
   /** Seconds a key must wait between two `POST /api/games/populate`; 0 turns the cooldown off. */
   INGEST_POPULATE_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
 }).superRefine((vars, ctx) => {
-  // The S3 credentials sign every request, and the listed objects become games: outside a
-  // developer's machine (a local s3rver over http) the endpoint must be TLS.
+  // The S3 credentials sign every request and the listed objects become games; alerts carry
+  // file keys and error texts. Outside a developer's machine (a local s3rver or webhook
+  // receiver over http) both must be TLS.
   const local = vars.ENVIRONMENT === "development" || vars.ENVIRONMENT === "test";
-  if (!local && /^http:/i.test(vars.S3_ENDPOINT)) {
-    ctx.addIssue({ code: "custom", path: ["S3_ENDPOINT"], message: `must be an https URL in ${vars.ENVIRONMENT} (http is allowed only in development and test)` });
+  for (const name of ["S3_ENDPOINT", "ALERT_WEBHOOK_URL"] as const) {
+    if (!local && /^http:/i.test(vars[name] ?? "")) {
+      ctx.addIssue({ code: "custom", path: [name], message: `must be an https URL in ${vars.ENVIRONMENT} (http is allowed only in development and test)` });
+    }
   }
 });
 

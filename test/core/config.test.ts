@@ -138,6 +138,15 @@ describe("parseConfig", () => {
     expect(both.problems.map((p) => p.split(" ")[0]).sort()).toEqual(["S3_BUCKET", "S3_ENDPOINT"]);
   });
 
+  it.each(["staging", "production"])("refuses an http ALERT_WEBHOOK_URL in %s, naming the variable and never its value", (environment) => {
+    const webhook = "http://hooks.example.com/services/T000/B000/secret-path";
+    const error = configError({ ...required(), ENVIRONMENT: environment, ALERT_WEBHOOK_URL: webhook });
+    expect(error.problems).toEqual([`ALERT_WEBHOOK_URL must be an https URL in ${environment} (http is allowed only in development and test)`]);
+    expect(exposed(error)).not.toContain(webhook);
+    expect(parseConfig({ ...required(), ENVIRONMENT: environment, ALERT_WEBHOOK_URL: "https://hooks.example.com/x" }).ingest.alertWebhookUrl).toBe("https://hooks.example.com/x");
+    expect(parseConfig({ ...required(), ENVIRONMENT: "test", ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook" }).ingest.alertWebhookUrl).toBe("http://127.0.0.1:9/hook");
+  });
+
   it.each(["development", "test"])("accepts an http S3_ENDPOINT in %s (a local S3 server)", (environment) => {
     const config = parseConfig({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: "http://127.0.0.1:4568" });
     expect(config.ingest.s3.endpoint).toBe("http://127.0.0.1:4568");
