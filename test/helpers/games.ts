@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
-import worker from "../../src/platform/cloudflare/index";
+import worker from "../support/limited-worker";
 import { call, callJson, ORIGIN, sampleGame, type CallOptions } from "./api";
 
 /** The KV key holding the data version (src/core/services/data-version.ts). */

@@ -1,5 +1,5 @@
 import { createScheduledController, env } from "cloudflare:test";
-import worker from "../../src/platform/cloudflare/index";
+import worker from "../support/limited-worker";
 import type { FaultRule, RecordedRequest } from "../harness/ingest-harness";
 
 export type { FaultRule, RecordedRequest };
