@@ -1,3 +1,5 @@
+import type { AppDeps } from "../../src/core/http/env";
+import { depsFor } from "../../src/platform/cloudflare/deps";
 import { currentBudget, InvocationBudget } from "./invocation";
 import { KvFaults } from "./kv-faults";
 import { AdvanceableClock, KvWriteRate } from "./kv-write-rate";
@@ -39,6 +41,9 @@ export function isolateEnv(env: Env): Env {
   }
   return limited;
 }
+
+/** The services the Worker under test built for this isolate (to look at its data version, say). */
+export const isolateDeps = (env: Env): AppDeps => depsFor(isolateEnv(env));
 
 /**
  * A limited `env` of its own, for test code that builds the Worker's services itself and calls the

@@ -5,7 +5,6 @@ import type { Page } from "../http/pagination";
 import { storeIdProblem } from "../db/store-id";
 import { toGame, type Game, type GameInput, type GamePatch } from "../http/schemas/game";
 import { gamesRepository, type GameFilter, type GamePage } from "../repositories/games";
-import { bumpDataVersion } from "./data-version";
 
 type Writable = Omit<NewGameRow, "id" | "createdAt" | "updatedAt">;
 
@@ -33,8 +32,13 @@ function checkPathId(pathId: number, bodyId: number | undefined) {
   }
 }
 
-export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
+/**
+ * `defer` keeps the runtime alive for the data-version write after the response: a write request
+ * never waits for it (see services/data-version.ts).
+ */
+export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (promise: Promise<unknown>) => void) {
   const repo = gamesRepository(deps.db);
+  const changed = () => defer(deps.dataVersion.bump());
 
   const conflict = async (values: Writable, cause?: unknown) => {
     const existing = await repo.findByNaturalKey(values.platform, values.storeId);
@@ -56,7 +60,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
       throw error;
     }
     if (!row) throw notFound("Game", id);
-    await bumpDataVersion(deps.kv, deps.log);
+    changed();
     return toGame(row);
   };
 
@@ -77,7 +81,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
       const now = new Date().toISOString();
       const row = await repo.insert({ ...values, createdAt: now, updatedAt: now });
       if (!row) throw await conflict(values);
-      await bumpDataVersion(deps.kv, deps.log);
+      changed();
       return toGame(row);
     },
 
@@ -105,7 +109,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
 
     async remove(id: number): Promise<void> {
       if (!(await repo.delete(id))) throw notFound("Game", id);
-      await bumpDataVersion(deps.kv, deps.log);
+      changed();
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from "../../core/db/database";
 import type { AppDeps } from "../../core/http/env";
 import { createS3Client } from "../../core/ingest/s3/s3-client";
 import { createLogger } from "../../core/log";
+import { createDataVersion } from "../../core/services/data-version";
 import { denoKvStore } from "./kv-store";
 import { denoKvQueue, type QueueSettings } from "./queue";
 import { denoKvRateLimiter } from "./rate-limiter";
@@ -10,15 +11,18 @@ import { denoKvRateLimiter } from "./rate-limiter";
 /** The core's services from Deno's: the Deno counterpart of src/platform/cloudflare/deps.ts. */
 export function buildDeps(config: AppConfig, db: Database, kv: Deno.Kv, queue: QueueSettings): AppDeps {
   const { periodSeconds, perKey, anonymous } = config.rateLimits;
+  const store = denoKvStore(kv);
+  const log = createLogger(config.logLevel, { environment: config.environment, runtime: "deno" });
   return {
     config,
     db,
-    kv: denoKvStore(kv),
+    kv: store,
+    dataVersion: createDataVersion(store, log),
     rateLimiters: {
       perKey: denoKvRateLimiter(kv, { name: "per-key", limit: perKey, periodSeconds }),
       anonymous: denoKvRateLimiter(kv, { name: "per-ip", limit: anonymous, periodSeconds }),
     },
-    log: createLogger(config.logLevel, { environment: config.environment, runtime: "deno" }),
+    log,
     // The same SigV4 client (aws4fetch over the global fetch) as on Workers.
     s3: createS3Client(config.ingest.s3),
     ingestQueue: denoKvQueue(kv, queue),

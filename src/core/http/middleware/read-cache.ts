@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../auth/digest";
-import { DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../services/data-version";
+import { currentVersion, DATA_VERSION_KEY } from "../../services/data-version";
 import type { AppEnv } from "../env";
 
 /** Cached reads outlive a missed version bump by at most this long. */
@@ -43,14 +43,18 @@ function respond(c: Context<AppEnv>, entry: Pick<CachedRead, "etag" | "headers" 
  * Serves successful reads from KV. The data version and the entry are fetched in one KV
  * round trip; an entry computed at an older version is a miss. Misses store the fresh response
  * under the version read *before* the query ran, so a write racing the query leaves the
- * entry already outdated rather than stale-but-current.
+ * entry already outdated rather than stale-but-current. The version is the stored one combined
+ * with this isolate's bump not yet written (services/data-version.ts), so the writer's own
+ * reads are fresh before its bump reaches KV.
  */
 export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const { kv } = c.env.deps;
+    const { kv, dataVersion } = c.env.deps;
     const key = await cacheKey(c);
+    // Taken before the KV read: a bump that lands while KV answers is then still counted.
+    const pending = dataVersion.pending();
     const [storedVersion, cached] = await kv.getMany<string | CachedRead>([DATA_VERSION_KEY, key]);
-    const version = (storedVersion as string | null) ?? INITIAL_DATA_VERSION;
+    const version = currentVersion(storedVersion as string | null, pending);
     const entry = cached as CachedRead | null;
 
     if (entry && entry.version === version) {

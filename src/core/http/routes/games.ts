@@ -134,27 +134,27 @@ export const gamesRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const page = toPage(query);
-    const result = await gamesService(c.env.deps).list({ platform: query.platform }, page);
+    const result = await gamesService(c.env.deps, c.env.defer).list({ platform: query.platform }, page);
     return c.json(result.rows, 200, pageHeaders(new URL(c.req.url), page, result));
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).get(id), 200);
+    return c.json(await gamesService(c.env.deps, c.env.defer).get(id), 200);
   })
   .openapi(createGameRoute, async (c) => {
-    const game = await gamesService(c.env.deps).create(c.req.valid("json"));
+    const game = await gamesService(c.env.deps, c.env.defer).create(c.req.valid("json"));
     return c.json(game, 201, { Location: `/api/games/${game.id}` });
   })
   .openapi(replaceRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).replace(id, c.req.valid("json")), 200);
+    return c.json(await gamesService(c.env.deps, c.env.defer).replace(id, c.req.valid("json")), 200);
   })
   .openapi(patchRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).patch(id, c.req.valid("json")), 200);
+    return c.json(await gamesService(c.env.deps, c.env.defer).patch(id, c.req.valid("json")), 200);
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
-    await gamesService(c.env.deps).remove(id);
+    await gamesService(c.env.deps, c.env.defer).remove(id);
     return c.json({ id }, 200);
   });
