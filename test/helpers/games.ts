@@ -121,7 +121,7 @@ export async function expectProblem(res: Response, status = 400): Promise<any> {
  * waits for everything it deferred (`waitUntil`: cache fills) before returning. `SELF.fetch`
  * does not wait for them, so a follow-up request could otherwise race the cache write.
  */
-export async function callSettled(path: string, options: CallOptions = {}): Promise<Settled> {
+export async function callSettled(path: string, options: CallOptions & { env?: Env } = {}): Promise<Settled> {
   const headers = new Headers(options.headers);
   const key = options.key === undefined ? env.ADMIN_API_KEY : options.key;
   if (key !== null) headers.set("Authorization", `Bearer ${key}`);
@@ -134,7 +134,7 @@ export async function callSettled(path: string, options: CallOptions = {}): Prom
   if (options.contentType) headers.set("Content-Type", options.contentType);
   const request = new Request(`${ORIGIN}${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body });
   const ctx = createExecutionContext();
-  const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], env, ctx);
+  const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], options.env ?? env, ctx);
   const text = await res.text();
   await waitOnExecutionContext(ctx);
   return { status: res.status, headers: res.headers, text };
