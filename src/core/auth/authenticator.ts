@@ -17,6 +17,9 @@ import type { Principal, Scope } from "./scopes";
 const MEMORY_TTL_MS = 30_000;
 const MEMORY_MAX_ENTRIES = 1_000;
 const KV_TTL_SECONDS = 300;
+/** A revocation's tombstone write is tried this often, a little over KV's one write per second apart. */
+const TOMBSTONE_ATTEMPTS = 3;
+const TOMBSTONE_RETRY_MS = 1_100;
 /** last_used_at is written at most this often per key and isolate. */
 export const TOUCH_INTERVAL_MS = 5 * 60_000;
 
@@ -62,14 +65,15 @@ async function adminDigest(adminApiKey: string): Promise<Uint8Array> {
   return digest;
 }
 
-async function lookup(hash: string, deps: AuthDeps): Promise<Verdict> {
+/** A verdict, and whether it came from the database (then KV does not have it yet). */
+async function lookup(hash: string, deps: AuthDeps): Promise<{ verdict: Verdict; fromDatabase: boolean }> {
   const cached = memory.get(hash);
-  if (cached && cached.expiresAt > Date.now()) return cached.verdict;
+  if (cached && cached.expiresAt > Date.now()) return { verdict: cached.verdict, fromDatabase: false };
 
   const shared = await deps.kv.get<KnownKey | "revoked">(kvKey(hash));
   if (shared) {
     remember(hash, shared);
-    return shared;
+    return { verdict: shared, fromDatabase: false };
   }
 
   await deps.beforeLookup();
@@ -80,14 +84,16 @@ async function lookup(hash: string, deps: AuthDeps): Promise<Verdict> {
       ? "revoked"
       : { id: row.id, name: row.name, scopes: row.scopes as Scope[], lastUsedAt: row.lastUsedAt };
   remember(hash, verdict);
-  if (typeof verdict === "object") deps.defer(deps.kv.put(kvKey(hash), verdict, { ttlSeconds: KV_TTL_SECONDS }));
-  return verdict;
+  return { verdict, fromDatabase: true };
 }
 
-/** Records that a key was used, at most once per TOUCH_INTERVAL_MS per isolate. */
-function touch(hash: string, key: KnownKey, deps: AuthDeps) {
+/**
+ * Records that a key was used, at most once per TOUCH_INTERVAL_MS per isolate. Returns whether it
+ * wrote the verdict to KV.
+ */
+function touch(hash: string, key: KnownKey, deps: AuthDeps): boolean {
   const now = Date.now();
-  if (key.lastUsedAt && now - Date.parse(key.lastUsedAt) < TOUCH_INTERVAL_MS) return;
+  if (key.lastUsedAt && now - Date.parse(key.lastUsedAt) < TOUCH_INTERVAL_MS) return false;
   const at = new Date(now).toISOString();
   key.lastUsedAt = at; // the cached verdict object: later requests in this isolate skip the write
   const staleBefore = new Date(now - TOUCH_INTERVAL_MS).toISOString();
@@ -99,6 +105,7 @@ function touch(hash: string, key: KnownKey, deps: AuthDeps) {
     ]).catch((error) => deps.log.warn("last_used_at update failed", { keyId: key.id, error: String(error) })),
   );
   remember(hash, key);
+  return true;
 }
 
 export async function authenticate(presented: string | undefined, deps: AuthDeps): Promise<AuthResult> {
@@ -110,9 +117,17 @@ export async function authenticate(presented: string | undefined, deps: AuthDeps
   if (!isWellFormedApiKey(presented)) return { ok: false, reason: "malformed" };
 
   const hash = toHex(digest);
-  const verdict = await lookup(hash, deps);
+  const { verdict, fromDatabase } = await lookup(hash, deps);
   if (typeof verdict === "string") return { ok: false, reason: verdict };
-  touch(hash, verdict, deps);
+  // At most one KV write per request: KV takes one write per second to a key, so a first use must
+  // not store the verdict and then store it again with its new last-used time.
+  if (!touch(hash, verdict, deps) && fromDatabase) {
+    deps.defer(
+      deps.kv
+        .put(kvKey(hash), verdict, { ttlSeconds: KV_TTL_SECONDS })
+        .catch((error) => deps.log.warn("key verdict cache write failed", { keyId: verdict.id, error: String(error) })),
+    );
+  }
   return { ok: true, principal: { keyId: verdict.id, name: verdict.name, scopes: verdict.scopes } };
 }
 
@@ -123,5 +138,15 @@ export async function authenticate(presented: string | undefined, deps: AuthDeps
  */
 export async function forgetKey(hash: string, kv: KeyValueStore): Promise<void> {
   remember(hash, "revoked");
-  await kv.put(kvKey(hash), "revoked", { ttlSeconds: KV_TTL_SECONDS });
+  // KV refuses a second write to a key within a second (429), e.g. right after the key's first
+  // use stored its verdict: try again once the second is over.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await kv.put(kvKey(hash), "revoked", { ttlSeconds: KV_TTL_SECONDS });
+      return;
+    } catch (error) {
+      if (attempt >= TOMBSTONE_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, TOMBSTONE_RETRY_MS));
+    }
+  }
 }
