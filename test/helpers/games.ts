@@ -1,5 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
+import { isolateDeps } from "../support/limited-env";
 import worker from "../support/limited-worker";
 import { call, callJson, ORIGIN, sampleGame, type CallOptions } from "./api";
 
@@ -69,10 +70,18 @@ let nextStoreId = 900_000_000;
 /** A fresh, valid ios store id, so tests in one file never clash on the natural key. */
 export const uniqueIosStoreId = () => String(nextStoreId++);
 
+/**
+ * The data version as the Worker under test knows it: stored in KV, and bumped in its isolate but
+ * not written yet (bumps are written after the response). A request that bumps it changes one.
+ */
+export async function dataVersionState(): Promise<{ stored: string | null; pending: string | undefined }> {
+  return { stored: await env.CACHE.get(DATA_VERSION_KEY), pending: isolateDeps(env).dataVersion.pending() };
+}
+
 /** Every games row and the data version, to prove a rejected request changed nothing. */
-export async function snapshot(): Promise<{ rows: unknown[]; version: string | null }> {
+export async function snapshot(): Promise<{ rows: unknown[]; version: Awaited<ReturnType<typeof dataVersionState>> }> {
   const { results } = await env.DB.prepare("SELECT * FROM games ORDER BY id").all();
-  return { rows: results, version: await env.CACHE.get(DATA_VERSION_KEY) };
+  return { rows: results, version: await dataVersionState() };
 }
 
 /** The next-page path from a `Link: <…>; rel="next"` header, relative to ORIGIN; null when absent. */

@@ -241,10 +241,12 @@ describe("only 200s are cached", () => {
 });
 
 describe("when KV fails, reads and writes still work", () => {
-  afterEach(() => {
+  afterEach(async () => {
     cacheFaults.clear();
     vi.restoreAllMocks();
-  });
+    // A bump refused during the test is retried (after up to 8 s): let it land before the next test.
+    await waitFor(async () => isolateDeps(env).dataVersion.pending(), (p) => p === undefined, { timeoutMs: 18_000, what: "pending bumps to land" });
+  }, 20_000);
 
   const READS: [string, string, { body?: unknown }][] = [
     ["list", "/api/games?limit=5", {}],
