@@ -1,5 +1,5 @@
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { waitFor } from "../helpers/checks";
 import { asInvocation, currentBudget, InvocationBudget } from "./invocation";
 import { cacheWriteRate, isolateEnv } from "./limited-env";
@@ -13,6 +13,14 @@ describe("the Worker under test runs behind the limits", () => {
     const writes = await waitFor(async () => cacheWriteRate.writes.slice(before), (w) => w.some((x) => x.key.startsWith("read:")), { what: "the cache write" });
     expect(writes.every((w) => w.op === "PUT")).toBe(true);
   });
+
+  it("messages delivered by the real queue reach the Worker through the limited bindings", async () => {
+    const spent = vi.spyOn(InvocationBudget.prototype, "spendD1");
+    // A message for a file the ledger does not know: the consumer looks it up in D1 and drops it.
+    await env.INGEST_QUEUE.send({ v: 1, fileId: 987_654, runId: 1, key: "daily/unknown.json", etag: '"0"' });
+    await waitFor(async () => spent.mock.calls.length, (n) => n > 0, { timeoutMs: 15_000, what: "the consumer's D1 queries" });
+    vi.restoreAllMocks();
+  }, 20_000);
 
   it("the limited env is one per real env, so the Worker's services live as long as the isolate", () => {
     expect(isolateEnv(env)).toBe(isolateEnv(env));
