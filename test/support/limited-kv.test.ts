@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { InvocationBudget } from "./invocation";
 import { KvFaults } from "./kv-faults";
-import { KvWriteRate } from "./kv-write-rate";
+import { AdvanceableClock, KvWriteRate } from "./kv-write-rate";
 import { limitedKv } from "./limited-kv";
 import { KV_LIMITS } from "./platform-limits";
 
@@ -58,6 +58,17 @@ describe("one write per second per key", () => {
     await kv.put(key, "v");
     await expect(kv.delete(key)).rejects.toThrow(/^KV DELETE failed: 429 Too Many Requests$/);
     for (let i = 0; i < 5; i++) await kv.put(uniqueKey("other"), "v");
+  });
+
+  it("the shared clock follows the wall clock and can be moved on, so a test need not wait a second", () => {
+    const clock = new AdvanceableClock();
+    const rate = new KvWriteRate(clock);
+    const start = clock.now();
+    expect(Math.abs(start - Date.now())).toBeLessThan(50);
+    rate.claim("k", "PUT");
+    expect(() => rate.claim("k", "PUT")).toThrow("KV PUT failed: 429 Too Many Requests");
+    clock.advance(1000);
+    expect(() => rate.claim("k", "PUT")).not.toThrow();
   });
 
   it("reads are not limited", async () => {
