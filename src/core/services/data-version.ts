@@ -110,8 +110,10 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
   return {
     bump() {
       pending = newVersion(timers.now());
-      // flush() always awaits (the KV write) before it can finish, so `flushing` is set first.
-      flushing ??= flush().catch((error) => log.error("data version flush failed", { error: describeError(error) }));
+      // Started on the next microtask, so `flushing` is set before flush() can clear it.
+      flushing ??= Promise.resolve()
+        .then(flush)
+        .catch((error) => log.error("data version flush failed", { error: describeError(error) }));
       return flushing;
     },
     pending: () => pending,
