@@ -108,9 +108,11 @@ export function nextLink(headers: Headers): string | null {
   return null;
 }
 
-export function totalCount(headers: Headers): number | null {
+/** X-Total-Count, and whether it is only a lower bound (a name search with more matches than the API counts). */
+export function totalCount(headers: Headers): { count: number; atLeast: boolean } | null {
   const value = headers.get("X-Total-Count");
-  return value === null || value === "" || !Number.isFinite(Number(value)) ? null : Number(value);
+  if (value === null || value === "" || !Number.isFinite(Number(value))) return null;
+  return { count: Number(value), atLeast: headers.get("X-Total-Count-Relation") === "gte" };
 }
 
 /** A sentence a person can act on, for any failed request. */

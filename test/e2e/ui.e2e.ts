@@ -332,11 +332,11 @@ describe("web UI", () => {
       await tab.getByRole("button", { name: "Create game" }).click();
       await poll(() => text(tab.getByTestId("form-errors"))).toContain("This key lacks the games:write scope (it has: games:read).");
 
-      // Revoked while in use: the next request says so and offers to enter another key.
+      // Revoked while in use: the next request is refused (in the words an unknown key gets) and offers to enter another key.
       expect((await api(`/api/keys/${created.body.id}`, { method: "DELETE" })).status).toBe(200);
       await nav(tab, "Games").click();
       const banner = tab.locator(".banner[role=alert]");
-      await poll(() => text(banner)).toContain("The API key was not accepted: The API key has been revoked");
+      await poll(() => text(banner)).toContain("The API key was not accepted: The API key is not recognised");
       await screenshot(tab, "14-key-revoked");
       await banner.getByRole("button", { name: "Enter another key" }).click();
       await tab.getByRole("heading", { name: "Sign in with an API key" }).waitFor();

@@ -1,5 +1,6 @@
 import { describeError } from "../log";
 import type { RejectionSample } from "../db/schema";
+import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
 import { commitFile, discardAttempt, discardOtherAttempts, stageGames } from "./apply-file";
 import { retryDelaySeconds } from "./backoff";
@@ -41,6 +42,12 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
   const leaseUntil = new Date(now.getTime() + deps.config.ingest.leaseSeconds * 1000);
   const file = await files.claimFile(message.fileId, message.etag, lease, leaseUntil, now);
   if (!file) return notClaimed(message, deps);
+  if (file.status === "dead") {
+    // The claim found the last allowed attempt abandoned too: the ledger gave up on the file.
+    deps.log.error("ingest file dead: it keeps stopping its consumer", { fileId: file.id, key: file.key, abandonedAttempts: file.abandonedAttempts });
+    await alertAbandonedFile(file, deps);
+    return ack;
+  }
 
   const context = { fileId: file.id, key: file.key, etag: file.etag, attempt: attempts };
   deps.log.info("ingest file started", context);

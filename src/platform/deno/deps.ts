@@ -1,3 +1,4 @@
+import { createAuthenticator } from "../../core/auth/authenticator";
 import type { AppConfig } from "../../core/config";
 import type { Database } from "../../core/db/database";
 import type { AppDeps } from "../../core/http/env";
@@ -13,6 +14,7 @@ export function buildDeps(config: AppConfig, db: Database, kv: Deno.Kv, queue: Q
   const { periodSeconds, perKey, anonymous } = config.rateLimits;
   const store = denoKvStore(kv);
   const log = createLogger(config.logLevel, { environment: config.environment, runtime: "deno" });
+  const now = () => new Date();
   return {
     config,
     db,
@@ -22,10 +24,12 @@ export function buildDeps(config: AppConfig, db: Database, kv: Deno.Kv, queue: Q
       perKey: denoKvRateLimiter(kv, { name: "per-key", limit: perKey, periodSeconds }),
       anonymous: denoKvRateLimiter(kv, { name: "per-ip", limit: anonymous, periodSeconds }),
     },
+    // The process's verdict memory: one instance for the life of the server.
+    authenticator: createAuthenticator({ db, kv: store, log, adminApiKey: config.adminApiKey, now }),
     log,
     // The same SigV4 client (aws4fetch over the global fetch) as on Workers.
     s3: createS3Client(config.ingest.s3),
     ingestQueue: denoKvQueue(kv, queue),
-    now: () => new Date(),
+    now,
   };
 }

@@ -13,7 +13,7 @@ import { KvWriteRate } from "../../support/kv-write-rate";
 import { cacheWriteRate, freshInvocationEnv, isolateDeps } from "../../support/limited-env";
 import { limitedKv } from "../../support/limited-kv";
 import { ManualTimers } from "../../support/manual-timers";
-import { recordingLogger } from "../../support/recording-logger";
+import { recordingLogger } from "../../helpers/recording-logger";
 
 // Every KV here is the real local KV behind production's limits: a second write to
 // meta:data-version within a second would be refused with a 429 and recorded in `refused`.
@@ -27,8 +27,8 @@ function sharedKv() {
   const kv = kvStore(limitedKv(env.CACHE, { budget: () => budget, writeRate, faults }));
   /** A fresh isolate's data version over this KV. */
   const isolate = () => {
-    const log = recordingLogger();
-    return { dataVersion: createDataVersion(kv, log, timers), log };
+    const { log, lines } = recordingLogger();
+    return { dataVersion: createDataVersion(kv, log, timers), lines };
   };
   return { timers, writeRate, faults, kv, isolate };
 }
@@ -99,7 +99,7 @@ describe("refused and failing writes", () => {
     const landed = b.dataVersion.bump();
     const mine = b.dataVersion.pending();
     await waitFor(async () => writeRate.refusedFor(DATA_VERSION_KEY).length, (n) => n === 1, { what: "the refused write" });
-    expect(b.log.entries).toContainEqual(expect.objectContaining({ level: "warn", msg: "data version bump refused; retrying" }));
+    expect(b.lines).toContainEqual(expect.objectContaining({ level: "warn", msg: "data version bump refused; retrying" }));
     expect(b.dataVersion.pending()).toBe(mine);
     await waitFor(async () => timers.sleeping, (n) => n === 1, { what: "the retry's wait" });
     timers.advance(1000);
@@ -110,7 +110,7 @@ describe("refused and failing writes", () => {
 
   it("a failing KV is retried after 1, 2 and 4 s, and the bump lands once KV recovers", async () => {
     const { timers, faults, writeRate, isolate } = kv;
-    const { dataVersion, log } = isolate();
+    const { dataVersion, lines } = isolate();
     faults.fail("write", { times: 3 });
     const landed = dataVersion.bump();
     const version = dataVersion.pending();
@@ -123,12 +123,12 @@ describe("refused and failing writes", () => {
     await landed;
     expect(await stored()).toBe(version);
     expect(writeRate.writesTo(DATA_VERSION_KEY)).toHaveLength(1);
-    expect(log.entries.filter((e) => e.level === "warn").map((e) => e.fields.attempt)).toEqual([1, 2, 3]);
+    expect(lines.filter((e) => e.level === "warn").map((e) => e.attempt)).toEqual([1, 2, 3]);
   });
 
   it("after 5 failed writes it stops with an error log, keeps the bump pending, and the next bump writes it", async () => {
     const { timers, faults, isolate } = kv;
-    const { dataVersion, log } = isolate();
+    const { dataVersion, lines } = isolate();
     faults.fail("write");
     let gaveUp = false;
     const landed = dataVersion.bump().then(() => (gaveUp = true));
@@ -140,7 +140,7 @@ describe("refused and failing writes", () => {
     await landed;
     expect(gaveUp).toBe(true);
     expect(faults.injected).toHaveLength(5);
-    expect(log.entries).toContainEqual(expect.objectContaining({ level: "error", msg: "data version bump failed; the next bump retries it" }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: "error", msg: "data version bump failed; the next bump retries it" }));
     expect(dataVersion.pending()).toBe(lost);
 
     faults.clear();

@@ -4,11 +4,12 @@ import { sha256Hex } from "../../auth/digest";
 import { describeError } from "../../log";
 import { currentVersion, DATA_VERSION_KEY } from "../../services/data-version";
 import type { AppEnv } from "../env";
+import { entityTag } from "../etag";
 
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
 /** Response headers that are part of a cached read. */
-const KEPT_HEADERS = ["content-type", "link", "x-total-count"];
+const KEPT_HEADERS = ["content-type", "link", "x-total-count", "x-total-count-relation"];
 
 interface CachedRead {
   version: string;
@@ -48,7 +49,7 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
     const value = c.res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return { version, etag: `"${(await sha256Hex(body)).slice(0, 32)}"`, headers, body };
+  return { version, etag: await entityTag(body), headers, body };
 }
 
 /**

@@ -213,6 +213,49 @@ describe("entries are per query", () => {
   });
 });
 
+describe("a cached page serves every host name correctly", () => {
+  it("the Link of a page cached for one host does not send another host's caller there", async () => {
+    const path = "/api/games?limit=3&platform=android";
+    const first = await send(path, { origin: "https://game-db.example.com" });
+    expect(first.headers.get("X-Cache")).toBe("MISS");
+    const other = await send(path, { origin: "https://game-db-staging.example.net" });
+    expect(other.headers.get("X-Cache")).toBe("HIT");
+    for (const res of [first, other]) {
+      const link = res.headers.get("Link")!;
+      // Relative (RFC 8288 resolves it against the request URL): right for either host.
+      expect(link).toMatch(/^<\/api\/games\?[^>]+>; rel="next"$/);
+      expect(link).not.toContain("example");
+    }
+    expect(other.headers.get("Link")).toBe(first.headers.get("Link"));
+  });
+});
+
+describe("refused requests never become entries", () => {
+  it("?junk=<random>, repeated, answers 400 and writes no KV entry", async () => {
+    await warm("/api/games?limit=13");
+    const before = await readEntryCount();
+    for (const path of ["/api/games", "/api/games?limit=13", "/api/games/search?name=cache", `/api/games/${ids[8]}`]) {
+      for (let i = 0; i < 5; i++) {
+        const junk = crypto.randomUUID();
+        const res = await send(`${path}${path.includes("?") ? "&" : "?"}junk=${junk}`);
+        expect(res.status, res.text).toBe(400);
+        expect(json(res).errors).toEqual([expect.objectContaining({ location: "query", path: "junk", code: "unrecognized_key" })]);
+        expect(res.headers.get("X-Cache")).not.toBe("HIT");
+      }
+    }
+    expect(await readEntryCount()).toBe(before);
+    // The valid read is still served from its entry.
+    expect((await send("/api/games?limit=13")).headers.get("X-Cache")).toBe("HIT");
+  });
+
+  it.each(["limit=013", "limit=13&limit=13", "limit=13.0", "limit=1.3e1"])("another spelling of a valid query (%s) is refused, not cached", async (query) => {
+    const before = await readEntryCount();
+    const res = await send(`/api/games?${query}`);
+    expect(res.status, res.text).toBe(400);
+    expect(await readEntryCount()).toBe(before);
+  });
+});
+
 describe("only 200s are cached", () => {
   it.each([
     ["a 404", "/api/games/987654321", 404],
