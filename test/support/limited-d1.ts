@@ -38,8 +38,13 @@ function checkProduced(result: unknown): void {
   }
 }
 
-/** The real statement behind each limited one, so that a batch can hand the originals to D1. */
-const originals = new WeakMap<object, () => D1PreparedStatement>();
+/**
+ * The real statement behind each limited one, so that a batch can hand the originals to D1. A
+ * property rather than a WeakMap entry, so that it is still found through a Proxy around the
+ * statement (test/helpers/d1-interleave.ts wraps statements that way).
+ */
+const ORIGINAL = Symbol("original D1 statement");
+type Limited = D1PreparedStatement & { [ORIGINAL]?: () => D1PreparedStatement };
 
 function limitedStatement(real: Queryable, sql: string, values: readonly unknown[], budget: () => InvocationBudget): D1PreparedStatement {
   const original = () => (values.length > 0 ? real.prepare(sql).bind(...values) : real.prepare(sql));
@@ -51,16 +56,16 @@ function limitedStatement(real: Queryable, sql: string, values: readonly unknown
     return result;
   };
   const statement = {
+    [ORIGINAL]: () => {
+      checkStatement(sql, values);
+      return original();
+    },
     bind: (...next: unknown[]) => limitedStatement(real, sql, next, budget),
     first: (column?: string) => execute((s) => (column === undefined ? s.first() : s.first(column))),
     run: () => execute((s) => s.run()),
     all: () => execute((s) => s.all()),
     raw: (options?: { columnNames?: boolean }) => execute((s) => (options?.columnNames ? s.raw({ columnNames: true }) : s.raw())),
   } as unknown as D1PreparedStatement;
-  originals.set(statement, () => {
-    checkStatement(sql, values);
-    return original();
-  });
   return statement;
 }
 
@@ -69,7 +74,7 @@ function limitedQueryable(real: Queryable, budget: () => InvocationBudget) {
     prepare: (query: string) => limitedStatement(real, query, [], budget),
     async batch<T = unknown>(statements: D1PreparedStatement[]): Promise<D1Result<T>[]> {
       const unwrapped = statements.map((statement) => {
-        const original = originals.get(statement);
+        const original = (statement as Limited)[ORIGINAL];
         if (!original) throw new TypeError("D1 batch: statement was not prepared by this (limited) database");
         return original();
       });
