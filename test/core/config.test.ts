@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig } from "../../src/core/config";
-import worker from "../../src/platform/cloudflare/index";
+import worker from "../support/limited-worker";
 
 const ADMIN = "admin-secret-0123456789abcdefghijklmnopq";
 const S3_SECRET = "s3-secret-wJalrXUtnFEMI/K7MDENG/bPxRfiCY";

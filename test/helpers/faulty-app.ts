@@ -3,7 +3,9 @@ import { createAuthenticator, type AuthenticatorDeps } from "../../src/core/auth
 import { createApp } from "../../src/core/app";
 import type { AppDeps } from "../../src/core/http/env";
 import type { RateLimiter } from "../../src/core/ports";
+import { createDataVersion } from "../../src/core/services/data-version";
 import { depsFor } from "../../src/platform/cloudflare/deps";
+import { freshInvocationEnv } from "../support/limited-env";
 import { ORIGIN } from "./api";
 import { faultInjectingKv } from "./faulty-kv";
 import { recordingLogger } from "./recording-logger";
@@ -16,17 +18,19 @@ export interface FaultyAppOptions {
 }
 
 /**
- * The app over the Worker's real services, except a KV behind a fault injector, a fresh
- * authenticator over it (an isolate with empty memory), and a logger that records its lines.
+ * The app over the Worker's real services (behind production's limits, test/support/limited-env.ts),
+ * except a KV behind a fault injector, a fresh authenticator and data version over it (an isolate
+ * with empty memory), and a logger that records its lines.
  * `fetch` waits for the work a request deferred, as `waitUntil` would.
  */
 export function appWithFaultyKv(options: FaultyAppOptions = {}) {
-  const base = depsFor(env);
+  const base = depsFor(freshInvocationEnv(env));
   const faulty = faultInjectingKv(base.kv);
   const { log, lines } = recordingLogger();
   const deps: AppDeps = {
     ...base,
     kv: faulty.kv,
+    dataVersion: createDataVersion(faulty.kv, log),
     log,
     authenticator: createAuthenticator({ db: base.db, kv: faulty.kv, log, adminApiKey: base.config.adminApiKey, now: base.now, ...options.authenticator }),
     rateLimiters: { ...base.rateLimiters, anonymous: options.anonymous ?? base.rateLimiters.anonymous },

@@ -25,6 +25,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     principal: Principal | undefined;
-    cacheStatus: "HIT" | "MISS" | undefined;
+    /** BYPASS: KV could not be read, the response came from D1 uncached. */
+    cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
   };
 }

@@ -1,6 +1,5 @@
 import { describeError } from "../log";
 import type { RejectionSample } from "../db/schema";
-import { bumpDataVersion } from "../services/data-version";
 import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
 import { commitFile, discardAttempt, discardOtherAttempts, stageGames } from "./apply-file";
@@ -60,7 +59,10 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
       deps.log.warn("ingest lease lost before commit; another delivery owns the file", context);
       return ack;
     }
-    if (applied.gamesWritten > 0) await bumpDataVersion(deps.kv, deps.log);
+    // After the commit, never before: a read between the two would cache old data under the new
+    // version. Awaited here (the message is acked after it), off any request's path: at most
+    // one coalescing window, or the bounded retries when KV refuses.
+    if (applied.gamesWritten > 0) await deps.dataVersion.bump();
     deps.log.info("ingest file done", { ...context, ...applied, recordsSeen: outcome.recordsSeen, recordsRejected: outcome.recordsRejected });
     if (outcome.recordsSeen > 0 && applied.recordsUpserted === 0) {
       await raiseAlert(

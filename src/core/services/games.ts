@@ -6,7 +6,6 @@ import { storeIdProblem } from "../db/store-id";
 import { gameEntityTag, ifMatchHolds, type IfMatch } from "../http/etag";
 import { toGame, type Game, type GameInput, type GamePatch } from "../http/schemas/game";
 import { gamesRepository, type ExpectedColumns, type GameFilter, type GamePage } from "../repositories/games";
-import { bumpDataVersion } from "./data-version";
 
 type Writable = Omit<NewGameRow, "id" | "createdAt" | "updatedAt">;
 
@@ -65,8 +64,13 @@ function storeIdError(problem: string): AppError {
   });
 }
 
-export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
+/**
+ * `defer` keeps the runtime alive for the data-version write after the response: a write request
+ * never waits for it (see services/data-version.ts).
+ */
+export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (promise: Promise<unknown>) => void) {
   const repo = gamesRepository(deps.db);
+  const changed = () => defer(deps.dataVersion.bump());
 
   const conflict = async (key: Pick<Writable, "platform" | "storeId">, cause?: unknown) => {
     const existing = await repo.findByNaturalKey(key.platform, key.storeId);
@@ -96,8 +100,8 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
     }
   };
 
-  const written = async (row: GameRow): Promise<Game> => {
-    await bumpDataVersion(deps.kv, deps.log);
+  const written = (row: GameRow): Game => {
+    changed();
     return toGame(row);
   };
 
@@ -200,7 +204,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
           return (await repo.delete(id, representation(current))) || undefined;
         });
       }
-      await bumpDataVersion(deps.kv, deps.log);
+      changed();
     },
   };
 }

@@ -5,6 +5,7 @@ import * as schema from "../../core/db/schema";
 import type { AppDeps } from "../../core/http/env";
 import { createS3Client } from "../../core/ingest/s3/s3-client";
 import { createLogger } from "../../core/log";
+import { createDataVersion } from "../../core/services/data-version";
 import { kvStore } from "./kv-store";
 import { cloudflareQueue } from "./queue";
 import { bindingRateLimiter } from "./rate-limiter";
@@ -27,6 +28,7 @@ export function depsFor(env: Env): AppDeps {
       config,
       db,
       kv,
+      dataVersion: createDataVersion(kv, log),
       rateLimiters: {
         perKey: bindingRateLimiter(env.RATE_LIMIT_KEY),
         anonymous: bindingRateLimiter(env.RATE_LIMIT_ANON),

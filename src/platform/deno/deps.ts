@@ -4,6 +4,7 @@ import type { Database } from "../../core/db/database";
 import type { AppDeps } from "../../core/http/env";
 import { createS3Client } from "../../core/ingest/s3/s3-client";
 import { createLogger } from "../../core/log";
+import { createDataVersion } from "../../core/services/data-version";
 import { denoKvStore } from "./kv-store";
 import { denoKvQueue, type QueueSettings } from "./queue";
 import { denoKvRateLimiter } from "./rate-limiter";
@@ -18,6 +19,7 @@ export function buildDeps(config: AppConfig, db: Database, kv: Deno.Kv, queue: Q
     config,
     db,
     kv: store,
+    dataVersion: createDataVersion(store, log),
     rateLimiters: {
       perKey: denoKvRateLimiter(kv, { name: "per-key", limit: perKey, periodSeconds }),
       anonymous: denoKvRateLimiter(kv, { name: "per-ip", limit: anonymous, periodSeconds }),

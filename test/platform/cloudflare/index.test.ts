@@ -10,7 +10,7 @@ import type { IngestMessage } from "../../../src/core/ingest/message";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { DAILY_SCAN_CRON, LEDGER_SWEEP_CRON } from "../../../src/core/ingest/schedule";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
-import worker from "../../../src/platform/cloudflare/index";
+import worker from "../../support/limited-worker";
 import { alerts, files, putObject, resetIngestState, s3Requests } from "../../helpers/ingest";
 import { holdingQueue, iosRecord, realDeps, recordingQueue, waitForStatus } from "../../helpers/ingest-pipeline";
 import { alertsMentioning } from "../../helpers/ingest-scenarios";

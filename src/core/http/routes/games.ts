@@ -148,31 +148,31 @@ export const gamesRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const page = toPage(query);
-    const result = await gamesService(c.env.deps).list({ platform: query.platform }, page);
+    const result = await gamesService(c.env.deps, c.env.defer).list({ platform: query.platform }, page);
     return c.json(result.rows, 200, pageHeaders(new URL(c.req.url), page, result));
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).get(id), 200);
+    return c.json(await gamesService(c.env.deps, c.env.defer).get(id), 200);
   })
   .openapi(createGameRoute, async (c) => {
-    const { game, headers } = await withEtag(await gamesService(c.env.deps).create(c.req.valid("json")));
+    const { game, headers } = await withEtag(await gamesService(c.env.deps, c.env.defer).create(c.req.valid("json")));
     return c.json(game, 201, { ...headers, Location: `/api/games/${game.id}` });
   })
   .openapi(replaceRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const replaced = await gamesService(c.env.deps).replace(id, c.req.valid("json"), conditionOf(c.req.valid("header")));
+    const replaced = await gamesService(c.env.deps, c.env.defer).replace(id, c.req.valid("json"), conditionOf(c.req.valid("header")));
     const { game, headers } = await withEtag(replaced);
     return c.json(game, 200, headers);
   })
   .openapi(patchRoute, async (c) => {
     const { id } = c.req.valid("param");
-    const patched = await gamesService(c.env.deps).patch(id, c.req.valid("json"), conditionOf(c.req.valid("header")));
+    const patched = await gamesService(c.env.deps, c.env.defer).patch(id, c.req.valid("json"), conditionOf(c.req.valid("header")));
     const { game, headers } = await withEtag(patched);
     return c.json(game, 200, headers);
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
-    await gamesService(c.env.deps).remove(id, conditionOf(c.req.valid("header")));
+    await gamesService(c.env.deps, c.env.defer).remove(id, conditionOf(c.req.valid("header")));
     return c.json({ id }, 200);
   });

@@ -6,7 +6,11 @@ const string = { schema: { type: "string" as const } };
 export const READ_HEADERS = {
   ...RATE_LIMIT_HEADERS,
   ETag: { ...string, description: "Entity tag; send it back in If-None-Match for a 304" },
-  "X-Cache": { ...string, description: "HIT when served from the KV read cache, else MISS" },
+  "X-Cache": {
+    schema: { type: "string" as const, enum: ["HIT", "MISS", "BYPASS"] },
+    description:
+      "HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply)",
+  },
   "X-Request-Id": { ...string, description: "Identifies the request in the logs" },
 };
 
