@@ -13,6 +13,12 @@ const roomyLimits = {
   },
 };
 
+/**
+ * Every Workers project runs the Worker through this entry: the real handlers, with D1 and KV
+ * behind the production limits Miniflare does not enforce (test/support/limited-env.ts).
+ */
+const LIMITED_WORKER = "./test/support/limited-worker.ts";
+
 /** Known to the tests through `env.ADMIN_API_KEY`; never used outside them. */
 const TEST_ADMIN_API_KEY = "test-admin-key-0123456789abcdefghijklmnop";
 
@@ -37,6 +43,7 @@ export default defineConfig(async () => {
         {
           plugins: [
             cloudflareTest({
+              main: LIMITED_WORKER,
               wrangler: { configPath: "./wrangler.toml" },
               // The limiter's counters are shared by every file of a project: limits high enough
               // that hundreds of tests with one admin key never trip them (they have their own
@@ -59,6 +66,7 @@ export default defineConfig(async () => {
             cloudflareTest(({ inject }) => {
               const harness = `http://127.0.0.1:${inject("ingestHarnessPort")}`;
               return {
+                main: LIMITED_WORKER,
                 wrangler: { configPath: "./wrangler.toml" },
                 miniflare: {
                   ratelimits: roomyLimits.ratelimits,
@@ -93,6 +101,7 @@ export default defineConfig(async () => {
           // Small limits so that 429s are reachable in a few requests; the same Worker otherwise.
           plugins: [
             cloudflareTest({
+              main: LIMITED_WORKER,
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 bindings: { ...workerBindings, RATE_LIMIT_KEY_LIMIT: "5", RATE_LIMIT_ANON_LIMIT: "3" },

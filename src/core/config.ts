@@ -37,6 +37,20 @@ export const ConfigSchema = z.object({
   INGEST_RETRY_MAX_SECONDS: positiveInt.max(43_200).default(3_600),
   INGEST_LEASE_SECONDS: positiveInt.default(900),
   INGEST_STALE_AFTER_HOURS: positiveInt.default(26),
+  /** The ingest consumer's `max_retries` (wrangler.toml; a test checks they agree): the ledger's bounds derive from it. */
+  INGEST_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
+  /** Seconds a key must wait between two `POST /api/games/populate`; 0 turns the cooldown off. */
+  INGEST_POPULATE_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+}).superRefine((vars, ctx) => {
+  // The S3 credentials sign every request and the listed objects become games; alerts carry
+  // file keys and error texts. Outside a developer's machine (a local s3rver or webhook
+  // receiver over http) both must be TLS.
+  const local = vars.ENVIRONMENT === "development" || vars.ENVIRONMENT === "test";
+  for (const name of ["S3_ENDPOINT", "ALERT_WEBHOOK_URL"] as const) {
+    if (!local && /^http:/i.test(vars[name] ?? "")) {
+      ctx.addIssue({ code: "custom", path: [name], message: `must be an https URL in ${vars.ENVIRONMENT} (http is allowed only in development and test)` });
+    }
+  }
 });
 
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -61,6 +75,8 @@ export interface IngestConfig {
   retryMaxSeconds: number;
   leaseSeconds: number;
   staleAfterHours: number;
+  maxRetries: number;
+  populateCooldownSeconds: number;
 }
 
 export interface AppConfig {
@@ -114,6 +130,19 @@ export function parseConfig(vars: Record<string, unknown>): AppConfig {
       retryMaxSeconds: v.INGEST_RETRY_MAX_SECONDS,
       leaseSeconds: v.INGEST_LEASE_SECONDS,
       staleAfterHours: v.INGEST_STALE_AFTER_HOURS,
+      maxRetries: v.INGEST_MAX_RETRIES,
+      populateCooldownSeconds: v.INGEST_POPULATE_COOLDOWN_SECONDS,
     },
   };
+}
+
+/**
+ * Where alerts go when the configuration as a whole does not parse: ALERT_WEBHOOK_URL and
+ * ENVIRONMENT read on their own, each with its own rule, best effort. Lets a misconfigured
+ * Worker still say so to the on-call instead of only to its logs.
+ */
+export function alertTargetFrom(vars: Record<string, unknown>): { webhookUrl: string | undefined; environment: string } {
+  const webhook = ConfigSchema.shape.ALERT_WEBHOOK_URL.safeParse(vars.ALERT_WEBHOOK_URL);
+  const environment = ConfigSchema.shape.ENVIRONMENT.safeParse(vars.ENVIRONMENT);
+  return { webhookUrl: webhook.success ? webhook.data : undefined, environment: environment.success ? environment.data : "unknown" };
 }

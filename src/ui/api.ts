@@ -47,10 +47,12 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** For /health: no key. */
   anonymous?: boolean;
+  /** Extra request headers (e.g. If-Match for a conditional write). */
+  headers?: Record<string, string>;
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { Accept: "application/json, application/problem+json" };
+  const headers: Record<string, string> = { ...options.headers, Accept: "application/json, application/problem+json" };
   if (!options.anonymous) {
     const key = loadKey();
     if (key) headers.Authorization = `Bearer ${key}`;
@@ -108,9 +110,11 @@ export function nextLink(headers: Headers): string | null {
   return null;
 }
 
-export function totalCount(headers: Headers): number | null {
+/** X-Total-Count, and whether it is only a lower bound (a name search with more matches than the API counts). */
+export function totalCount(headers: Headers): { count: number; atLeast: boolean } | null {
   const value = headers.get("X-Total-Count");
-  return value === null || value === "" || !Number.isFinite(Number(value)) ? null : Number(value);
+  if (value === null || value === "" || !Number.isFinite(Number(value))) return null;
+  return { count: Number(value), atLeast: headers.get("X-Total-Count-Relation") === "gte" };
 }
 
 /** A sentence a person can act on, for any failed request. */
@@ -126,6 +130,7 @@ export function describeProblem(error: unknown): string {
     const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : " Try again shortly.";
     return `Too many requests for this key.${wait}`;
   }
+  if (status === 412) return "This game was changed (by someone else or by an ingestion) since you opened it. Your edits were not saved: reload the game to see its current values.";
   if (status === 0) return problem.detail;
   const detail = problem.detail && problem.detail !== problem.title ? `: ${problem.detail}` : "";
   return `${problem.title}${detail}`;

@@ -22,10 +22,13 @@
 // games are seeded, and autocannon (10 connections, one load at a time) drives:
 //   list / get by id / search hit / search miss, each cached and uncached,
 //   plus the cached list with a key created through the API (the in-isolate auth cache).
-// "Cached" repeats one URL after a warm-up (every response is an X-Cache HIT). "Uncached" adds
-// a fresh unused query parameter to every request (`_bench=<n>`, ignored by the API but part
-// of the read cache's key), so each request runs the D1 queries and stores a new KV entry:
-// the real cost of a cache miss, with no bypass in the product.
+// "Cached" repeats one URL after a warm-up (every response is an X-Cache HIT). "Uncached" gives
+// every request a URL of its own that the API accepts (it refuses unknown parameters): seeded
+// ids start above ID_BASE, so a list or search asks for its first page through a distinct
+// cursor "after n" with n below every id; a get walks through every game, with the data version
+// bumped (one KV write per walk) so the previous round's entries are stale. Each request runs
+// the D1 queries and stores a new KV entry: the real cost of a cache miss, with no bypass in the
+// product.
 //
 // Besides req/s and latency, every measurement records workerd's CPU ms per request (from
 // /proc) and how many cores other processes used meanwhile; it waits for a quiet machine first
@@ -340,6 +343,37 @@ function* generateGames(count, sources) {
 const literal = (v) =>
   v === null || v === undefined ? "NULL" : typeof v === "number" ? String(v) : typeof v === "boolean" ? (v ? "1" : "0") : `'${String(v).replaceAll("'", "''")}'`;
 
+/**
+ * Seeded games get ids above this, so a cursor "after n" for any n below it asks for the first
+ * page: that many distinct, valid URLs for the same read (see `uncachedPaths`).
+ */
+export const ID_BASE = 1_000_000_000;
+/** The id of the nth seeded game (1-based). */
+export const gameId = (n) => ID_BASE + n;
+
+/** The API's cursor for "after id n", spelled as src/core/http/pagination.ts `encodeCursor` spells it. */
+const cursorAfter = (n) => Buffer.from(JSON.stringify({ after: n })).toString("base64url");
+
+/** The read cache's data-version key (src/core/services/data-version.ts). */
+const DATA_VERSION_KEY = "meta:data-version";
+
+/**
+ * The path of the nth request of an uncached load of `path`, so that no two requests share a
+ * read-cache entry. A list or search asks for its first page through a cursor below every id.
+ * A get walks through the `count` seeded games; shortly before the walk wraps, the data version
+ * is bumped in `kv` (the Worker's CACHE namespace, written from Node: one KV write per walk), so
+ * every entry of the previous round is stale by the time its game comes round again.
+ */
+export function uncachedPaths(path, { count, kv }) {
+  if (!/^\/api\/games\/\d+$/.test(path)) return (n) => `${path}${path.includes("?") ? "&" : "?"}cursor=${cursorAfter(n % ID_BASE)}`;
+  const ahead = Math.min(50, Math.floor(count / 2));
+  return (n) => {
+    const i = n % count;
+    if (i === count - ahead) kv.put(DATA_VERSION_KEY, JSON.stringify(`bench-${n}`)).catch((error) => log(`data-version bump failed: ${error}`));
+    return `/api/games/${gameId(i + 1)}`;
+  };
+}
+
 const INSERT_HEAD =
   "INSERT INTO games (platform, store_id, bundle_id, name, publisher_id, publisher_name, app_version, is_published, icon_url, rank, created_at, updated_at) VALUES ";
 /** D1 refuses statements over 100,000 bytes; stay well below. */
@@ -359,6 +393,10 @@ export async function applyMigrations(db) {
 }
 
 export async function seed(db, count, sources) {
+  // AUTOINCREMENT continues after the highest id ever used: a placeholder at ID_BASE, removed
+  // again, makes the seeded ids ID_BASE + 1, ID_BASE + 2, …
+  await db.prepare(`INSERT INTO games (id, platform, store_id, name, created_at, updated_at) VALUES (${ID_BASE}, 'ios', '0', 'placeholder', '', '')`).run();
+  await db.prepare(`DELETE FROM games WHERE id = ${ID_BASE}`).run();
   const statements = [];
   let values = [];
   let bytes = INSERT_HEAD.length;
@@ -403,11 +441,9 @@ const waitForQuiet = (label) => waitForQuietMachine(label, { maxWaitMs: QUIET_WA
 
 let nonce = 0;
 
-/** One autocannon load: 10 connections, `duration` seconds; a unique `_bench` param per request when `unique`. */
-export function load(base, { path: p, headers = {}, unique = false }, duration) {
-  const requests = unique
-    ? [{ method: "GET", setupRequest: (req) => ({ ...req, path: `${p}${p.includes("?") ? "&" : "?"}_bench=${++nonce}` }) }]
-    : [{ method: "GET", path: p }];
+/** One autocannon load: 10 connections, `duration` seconds; `unique(n)` gives the nth request's path when set. */
+export function load(base, { path: p, headers = {}, unique }, duration) {
+  const requests = unique ? [{ method: "GET", setupRequest: (req) => ({ ...req, path: unique(++nonce) }) }] : [{ method: "GET", path: p }];
   return new Promise((resolve, reject) => {
     autocannon(
       { url: `http://${base.host}`, connections: CONNECTIONS, duration, headers, requests, renderProgressBar: false },
@@ -503,7 +539,8 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
     const storedKey = { authorization: `Bearer ${json(created).key}` };
 
     const { hit, miss } = SEARCH_TERMS;
-    const getId = Math.ceil(size / 2);
+    const getId = gameId(Math.ceil(size / 2));
+    const cacheKv = await mf.getKVNamespace("CACHE");
     const reads = [
       { id: "list", label: "list (GET /api/games, 100 rows)", path: "/api/games" },
       { id: "get", label: `get by id (GET /api/games/${getId})`, path: `/api/games/${getId}` },
@@ -520,8 +557,12 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
       let again;
       for (let i = 0; i < 3 && again?.headers["x-cache"] !== "HIT"; i++) again = await request(base, { path: r.path, headers: admin });
       if (again.headers["x-cache"] !== "HIT") throw new Error(`${r.path}: a repeated read was ${again.headers["x-cache"]}, not a HIT`);
-      const fresh = await request(base, { path: `${r.path}${r.path.includes("?") ? "&" : "?"}_bench=probe`, headers: admin });
-      if (fresh.status !== 200 || fresh.headers["x-cache"] !== "MISS") throw new Error(`${r.path}: a new _bench value gave ${fresh.status} ${fresh.headers["x-cache"]}`);
+      const unique = uncachedPaths(r.path, { count: size, kv: cacheKv });
+      for (const n of [1, 2]) {
+        const fresh = await request(base, { path: unique(n), headers: admin });
+        if (fresh.status !== 200 || fresh.headers["x-cache"] !== "MISS") throw new Error(`${unique(n)}: an uncached path gave ${fresh.status} ${fresh.headers["x-cache"]}`);
+        if (r.id !== "get" && fresh.text !== first.text) throw new Error(`${unique(n)}: not the same page as ${r.path}`);
+      }
       facts[r.id] = { total: first.headers["x-total-count"], bytes: Buffer.byteLength(first.text), rows: Array.isArray(json(first)) ? json(first).length : 1 };
     }
     if (facts["search-hit"] && Number(facts["search-hit"].total) === 0) throw new Error(`search term "${hit}" matches nothing at ${size} games`);
@@ -540,7 +581,8 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
     }
     for (const r of reads) {
       for (const cached of [true, false]) {
-        const s = await measure(base, { path: r.path, headers: admin, unique: !cached }, `${fmt(size)} ${r.id} ${cached ? "cached" : "uncached"}`);
+        const unique = cached ? undefined : uncachedPaths(r.path, { count: size, kv: cacheKv });
+        const s = await measure(base, { path: r.path, headers: admin, unique }, `${fmt(size)} ${r.id} ${cached ? "cached" : "uncached"}`);
         results.scenarios.push({ id: `${r.id}:${cached ? "cached" : "uncached"}`, read: r.id, label: r.label, cached, key: "admin", ...s });
       }
     }

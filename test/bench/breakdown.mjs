@@ -36,7 +36,9 @@ import {
   miniflareOptions,
   request,
   SEARCH_TERMS,
+  gameId,
   seed,
+  uncachedPaths,
   timing,
 } from "./api.bench.mjs";
 
@@ -184,7 +186,7 @@ const ftsPhrase = (term) => `'"${term.replaceAll("'", "''")}"'`;
 const inFts = (term) => `"games"."id" IN (SELECT rowid FROM games_fts WHERE games_fts MATCH ${ftsPhrase(term)})`;
 const SQL = (size) => ({
   "D1 SELECT 1 (baseline)": "SELECT 1",
-  "get: row by id": `select ${COLUMNS} from "games" where "games"."id" = ${Math.ceil(size / 2)} limit 1`,
+  "get: row by id": `select ${COLUMNS} from "games" where "games"."id" = ${gameId(Math.ceil(size / 2))} limit 1`,
   "list: first 101 rows": `select ${COLUMNS} from "games" order by "games"."id" asc limit 101 offset 0`,
   "list: count(*)": `select count(*) from "games"`,
   "list: batch [rows, count] (what the repository sends)": ["batch", `select ${COLUMNS} from "games" order by "games"."id" asc limit 101 offset 0`, `select count(*) from "games"`],
@@ -264,12 +266,13 @@ const VARIANTS = {
 };
 
 async function variantsPart(scriptPath, sources, size) {
-  const getId = Math.ceil(size / 2);
-  const scenarios = [
+  const getId = gameId(Math.ceil(size / 2));
+  const searchHit = `/api/games/search?name=${encodeURIComponent(SEARCH_TERMS.hit)}`;
+  const scenarios = (kv) => [
     { id: "get, cached", path: `/api/games/${getId}`, headers: admin },
     { id: "list, cached", path: "/api/games", headers: admin },
-    { id: "get, uncached", path: `/api/games/${getId}`, headers: admin, unique: true },
-    { id: "search hit, uncached", path: `/api/games/search?name=${encodeURIComponent(SEARCH_TERMS.hit)}`, headers: admin, unique: true },
+    { id: "get, uncached", path: `/api/games/${getId}`, headers: admin, unique: uncachedPaths(`/api/games/${getId}`, { count: size, kv }) },
+    { id: "search hit, uncached", path: searchHit, headers: admin, unique: uncachedPaths(searchHit, { count: size, kv }) },
   ];
   const rows = [];
   for (const name of args.variants.split(",")) {
@@ -286,7 +289,7 @@ async function variantsPart(scriptPath, sources, size) {
       const db = await mf.getD1Database("DB");
       await applyMigrations(db);
       await seed(db, size, sources);
-      for (const sc of scenarios) {
+      for (const sc of scenarios(await mf.getKVNamespace("CACHE"))) {
         const probe = await request(base, { path: sc.path, headers: sc.headers });
         if (probe.status !== 200) throw new Error(`${name} ${sc.path}: ${probe.status} ${probe.text.slice(0, 200)}`);
         rows.push({ variant: name, scenario: sc.id, ...(await measure(base, sc, `${name} ${sc.id}`)) });

@@ -151,7 +151,7 @@ export function gamesContract(target: ContractTarget) {
       const first = await callJson("/api/games?limit=2", 200);
       const cursor = new URL(nextLink(first.res)!, target.origin).searchParams.get("cursor")!;
       await expectProblem(await call(`/api/games?cursor=${cursor}&offset=2`), 400, "validation");
-      const past = await callJson("/api/games?offset=100000", 200);
+      const past = await callJson("/api/games?offset=10000", 200);
       expect(past.body).toEqual([]);
       expect(past.res.headers.get("Link")).toBeNull();
     });

@@ -1,14 +1,18 @@
 import { errorsContract } from "./errors";
+import { gameWritesContract } from "./game-writes";
 import { gamesContract } from "./games";
+import { inputContract } from "./input";
 import { keysContract } from "./keys";
 import type { ContractTarget } from "./target";
 
 export { ingestContract, type IngestSource } from "./ingest";
 export type { ContractTarget } from "./target";
 
-/** Every API contract case (games, search, pagination, keys, errors, auth, rate-limit headers, cache). */
+/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input). */
 export function apiContract(target: ContractTarget) {
   gamesContract(target);
+  gameWritesContract(target);
   keysContract(target);
   errorsContract(target);
+  inputContract(target);
 }

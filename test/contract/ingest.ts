@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import android from "../fixtures/android.top100.json";
 import ios from "../fixtures/ios.top100.json";
-import { contractClient, waitFor, type ContractTarget } from "./target";
+import { contractClient, expectProblem, waitFor, type ContractTarget } from "./target";
 import { distinctApps } from "../helpers/fixtures";
 
 /** The bucket behind the server under test, as the data team sees it. */
@@ -27,7 +27,7 @@ interface Run {
  * this case a database of its own).
  */
 export function ingestContract(target: ContractTarget, source: IngestSource, { timeoutMs = 30_000 } = {}) {
-  const { callJson } = contractClient(target);
+  const { call, callJson } = contractClient(target);
   const iosApps = distinctApps(ios as unknown[][]);
   const androidApps = distinctApps(android as unknown[][]);
 
@@ -74,8 +74,16 @@ export function ingestContract(target: ContractTarget, source: IngestSource, { t
       expect(stats.body.games).toEqual({ total: 579, byPlatform: { ios: 287, android: 292 } });
     });
 
-    it("a second populate finds the same file versions and enqueues nothing", async () => {
-      const again = await callJson<{ runId: number; filesEnqueued: number; statusUrl: string }>("/api/games/populate", 202, { method: "POST" });
+    it("populate again with the same key within the cooldown: 429 with Retry-After and the run it started", async () => {
+      const res = await call("/api/games/populate", { method: "POST" });
+      const problem = await expectProblem(res, 429, "rate-limited");
+      expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
+      expect(problem.statusUrl).toMatch(/^\/api\/ingest\/runs\/\d+$/);
+    });
+
+    it("a second populate (by another key) finds the same file versions and enqueues nothing", async () => {
+      const { body: runner } = await callJson<{ key: string }>("/api/keys", 201, { body: { name: "contract-runner", scopes: ["ingest:run", "ingest:read"] } });
+      const again = await callJson<{ runId: number; filesEnqueued: number; statusUrl: string }>("/api/games/populate", 202, { method: "POST", key: runner.key });
       expect(again.body.filesEnqueued).toBe(0);
       const run = (await callJson<Run>(again.body.statusUrl, 200)).body;
       expect(run).toMatchObject({ status: "succeeded", inProgress: false });

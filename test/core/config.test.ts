@@ -3,7 +3,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig } from "../../src/core/config";
-import worker from "../../src/platform/cloudflare/index";
+import worker from "../support/limited-worker";
 
 const ADMIN = "admin-secret-0123456789abcdefghijklmnopq";
 const S3_SECRET = "s3-secret-wJalrXUtnFEMI/K7MDENG/bPxRfiCY";
@@ -62,6 +62,8 @@ describe("parseConfig", () => {
         retryMaxSeconds: 3_600,
         leaseSeconds: 900,
         staleAfterHours: 26,
+        maxRetries: 3,
+        populateCooldownSeconds: 60,
       },
     });
   });
@@ -79,6 +81,8 @@ describe("parseConfig", () => {
       INGEST_RETRY_MAX_SECONDS: "600",
       INGEST_LEASE_SECONDS: "120",
       INGEST_STALE_AFTER_HOURS: "30",
+      INGEST_MAX_RETRIES: "5",
+      INGEST_POPULATE_COOLDOWN_SECONDS: "0",
     });
     expect(config.logLevel).toBe("debug");
     expect(config.ingest).toMatchObject({
@@ -88,6 +92,8 @@ describe("parseConfig", () => {
       retryMaxSeconds: 600,
       leaseSeconds: 120,
       staleAfterHours: 30,
+      maxRetries: 5,
+      populateCooldownSeconds: 0,
     });
   });
 
@@ -113,11 +119,38 @@ describe("parseConfig", () => {
     ["ALERT_WEBHOOK_URL", { ALERT_WEBHOOK_URL: "not a url" }],
     ["INGEST_RETRY_MAX_SECONDS", { INGEST_RETRY_MAX_SECONDS: "86400" }],
     ["INGEST_RETRY_BASE_SECONDS", { INGEST_RETRY_BASE_SECONDS: "-1" }],
+    ["INGEST_MAX_RETRIES", { INGEST_MAX_RETRIES: "101" }],
+    ["INGEST_POPULATE_COOLDOWN_SECONDS", { INGEST_POPULATE_COOLDOWN_SECONDS: "-5" }],
   ])("rejects a bad %s, naming it", (name, change) => {
     const error = configError({ ...required(), ...change });
     expect(error.problems.some((p) => p.startsWith(`${name} `))).toBe(true);
     expect(error.message).toMatch(/^Invalid configuration: /);
     expect(error.message).toContain(name);
+  });
+
+  it.each(["staging", "production"])("refuses an http S3_ENDPOINT in %s, naming the variable and never its value", (environment) => {
+    const endpoint = "http://s3.eu-west-1.amazonaws.com";
+    const error = configError({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: endpoint });
+    expect(error.problems).toEqual([`S3_ENDPOINT must be an https URL in ${environment} (http is allowed only in development and test)`]);
+    expect(exposed(error)).not.toContain(endpoint);
+    // Also when other variables are wrong at the same time.
+    const both = configError({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: "HTTP://s3.example.com", S3_BUCKET: "UPPER" });
+    expect(both.problems.map((p) => p.split(" ")[0]).sort()).toEqual(["S3_BUCKET", "S3_ENDPOINT"]);
+  });
+
+  it.each(["staging", "production"])("refuses an http ALERT_WEBHOOK_URL in %s, naming the variable and never its value", (environment) => {
+    const webhook = "http://hooks.example.com/services/T000/B000/secret-path";
+    const error = configError({ ...required(), ENVIRONMENT: environment, ALERT_WEBHOOK_URL: webhook });
+    expect(error.problems).toEqual([`ALERT_WEBHOOK_URL must be an https URL in ${environment} (http is allowed only in development and test)`]);
+    expect(exposed(error)).not.toContain(webhook);
+    expect(parseConfig({ ...required(), ENVIRONMENT: environment, ALERT_WEBHOOK_URL: "https://hooks.example.com/x" }).ingest.alertWebhookUrl).toBe("https://hooks.example.com/x");
+    expect(parseConfig({ ...required(), ENVIRONMENT: "test", ALERT_WEBHOOK_URL: "http://127.0.0.1:9/hook" }).ingest.alertWebhookUrl).toBe("http://127.0.0.1:9/hook");
+  });
+
+  it.each(["development", "test"])("accepts an http S3_ENDPOINT in %s (a local S3 server)", (environment) => {
+    const config = parseConfig({ ...required(), ENVIRONMENT: environment, S3_ENDPOINT: "http://127.0.0.1:4568" });
+    expect(config.ingest.s3.endpoint).toBe("http://127.0.0.1:4568");
+    expect(parseConfig({ ...required(), ENVIRONMENT: "production" }).ingest.s3.endpoint).toBe("https://s3.eu-west-1.amazonaws.com");
   });
 
   it("lists every bad variable at once", () => {
@@ -166,7 +199,7 @@ describe("the Worker with a bad configuration", () => {
     const batch = createMessageBatch("ingest", [{ id: "m1", timestamp: new Date(), attempts: 1, body: { v: 1 } }]);
     const retryAll = vi.spyOn(batch, "retryAll");
     await worker.queue(batch as MessageBatch<never>, badEnv());
-    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 60 });
+    expect(retryAll).toHaveBeenCalledWith({ delaySeconds: 300 });
     const result = await getQueueResult(batch, createExecutionContext());
     expect(result).toMatchObject({ outcome: "ok", retryBatch: { retry: true }, explicitAcks: [] });
   });

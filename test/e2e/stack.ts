@@ -181,6 +181,8 @@ export async function startStack(): Promise<Stack> {
         "--persist-to", persistDir,
         "--env-file", envFile,
         "--var", `S3_ENDPOINT:${s3Url}`,
+        // The scenarios press "Populate now" several times within a minute with one key.
+        "--var", "INGEST_POPULATE_COOLDOWN_SECONDS:0",
         "--test-scheduled",
         "--show-interactive-dev-session=false",
         "--log-level", "warn",

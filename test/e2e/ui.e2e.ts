@@ -231,6 +231,25 @@ describe("web UI", () => {
     expect(await text(row.locator('td[data-label="Publisher"]'))).toBe("E2E Studio");
   });
 
+  it("a save never overwrites a change made while the form was open: it is refused and says so", async () => {
+    await page.getByRole("link", { name: "Edit E2E Test Game" }).click();
+    await page.getByRole("heading", { name: "Edit “E2E Test Game”" }).waitFor();
+    await poll(() => page.getByLabel("App version").inputValue()).toBe("2.0.1");
+    const [match] = (await api<{ id: number; name: string }[]>("/api/games/search?name=E2E%20Test%20Game")).body;
+    expect(match, "the game exists").toBeDefined();
+    // Someone else changes the game after the form loaded it.
+    expect((await api(`/api/games/${match!.id}`, { method: "PATCH", body: { publisherName: "Changed elsewhere" } })).status).toBe(200);
+
+    await page.getByLabel("App version").fill("9.9.9");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await poll(() => content(page.getByTestId("form-errors"))).toMatch(/changed .* since you opened it/);
+    const stored = (await api<{ appVersion: string; publisherName: string }>(`/api/games/${match!.id}`)).body;
+    expect(stored).toMatchObject({ appVersion: "2.0.1", publisherName: "Changed elsewhere" });
+    // Back to the search result the form was opened from, where the next scenario starts.
+    await page.goBack();
+    await gameRow(page, "E2E Test Game").waitFor();
+  });
+
   it("deletes the game after a confirmation", async () => {
     const before = await stats();
     const row = gameRow(page, "E2E Test Game");
@@ -332,11 +351,11 @@ describe("web UI", () => {
       await tab.getByRole("button", { name: "Create game" }).click();
       await poll(() => text(tab.getByTestId("form-errors"))).toContain("This key lacks the games:write scope (it has: games:read).");
 
-      // Revoked while in use: the next request says so and offers to enter another key.
+      // Revoked while in use: the next request is refused (in the words an unknown key gets) and offers to enter another key.
       expect((await api(`/api/keys/${created.body.id}`, { method: "DELETE" })).status).toBe(200);
       await nav(tab, "Games").click();
       const banner = tab.locator(".banner[role=alert]");
-      await poll(() => text(banner)).toContain("The API key was not accepted: The API key has been revoked");
+      await poll(() => text(banner)).toContain("The API key was not accepted: The API key is not recognised");
       await screenshot(tab, "14-key-revoked");
       await banner.getByRole("button", { name: "Enter another key" }).click();
       await tab.getByRole("heading", { name: "Sign in with an API key" }).waitFor();

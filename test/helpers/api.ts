@@ -15,6 +15,8 @@ export interface CallOptions {
   contentType?: string;
   headers?: Record<string, string>;
   ip?: string;
+  /** Scheme and host the request is addressed to; defaults to ORIGIN. */
+  origin?: string;
 }
 
 /** One real HTTP request through the Worker's fetch handler. */
@@ -29,7 +31,7 @@ export function call(path: string, options: CallOptions = {}): Promise<Response>
     headers.set("Content-Type", "application/json");
   }
   if (options.contentType) headers.set("Content-Type", options.contentType);
-  return SELF.fetch(`${ORIGIN}${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body });
+  return SELF.fetch(`${options.origin ?? ORIGIN}${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body });
 }
 
 /** Calls and parses JSON, failing loudly with the body when the status is not the expected one. */

@@ -1,6 +1,6 @@
 import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { expect } from "vitest";
-import worker from "../../src/platform/cloudflare/index";
+import worker from "../support/limited-worker";
 import { ORIGIN } from "./api";
 import { sha256Hex } from "../../src/core/auth/digest";
 import { displayPrefix, generateApiKey } from "../../src/core/auth/key-format";

@@ -6,12 +6,16 @@ import type { IngestMessage } from "../../src/core/ingest/message";
 import type { MessageQueue } from "../../src/core/ports";
 import { cloudflareQueue } from "../../src/platform/cloudflare/queue";
 import { depsFor } from "../../src/platform/cloudflare/deps";
-import worker from "../../src/platform/cloudflare/index";
+import { freshInvocationEnv } from "../support/limited-env";
+import worker from "../support/limited-worker";
 import { files, waitFor, type FileRow } from "./ingest";
 
-/** The real services the Worker builds from its bindings, with some replaced. */
+/**
+ * The real services the Worker builds from its bindings, with some replaced: a fresh isolate's,
+ * spending one invocation's budget, with D1 and KV behind production's limits.
+ */
 export function realDeps(overrides: Partial<IngestDeps> = {}): IngestDeps {
-  return { ...depsFor(env), ...overrides };
+  return { ...depsFor(freshInvocationEnv(env)), ...overrides };
 }
 
 export interface GameSnapshotRow {
@@ -123,8 +127,7 @@ export function recordingQueue(options: { failFirst?: number } = {}) {
 export async function deliverToWorker(body: IngestMessage, attempts = 1, queue = "ingest") {
   const batch = createMessageBatch<IngestMessage>(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }]);
   const ctx = createExecutionContext();
-  // Called with the runtime's three arguments (the handler itself declares two).
-  await (worker.queue as ExportedHandlerQueueHandler<Env, IngestMessage>)(batch, env, ctx);
+  await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
 }
 

@@ -2,10 +2,14 @@ import { env } from "cloudflare:test";
 import { ledger } from "../../src/core/ingest/ledger";
 import type { IngestMessage } from "../../src/core/ingest/message";
 import { depsFor } from "../../src/platform/cloudflare/deps";
+import { freshInvocationEnv } from "../support/limited-env";
 import { alerts, files, s3Requests, waitFor, type FileRow, type RecordedRequest } from "./ingest";
 
-/** The Worker's own dependencies (config, D1, KV, S3 client, queue producer), as it builds them. */
-export const workerDeps = () => depsFor(env);
+/**
+ * The Worker's own dependencies (config, D1, KV, S3 client, queue producer), as it builds them:
+ * a fresh isolate's, spending one invocation's budget, with D1 and KV behind production's limits.
+ */
+export const workerDeps = () => depsFor(freshInvocationEnv(env));
 
 /** Every game row, in a stable order: compare two snapshots to prove `games` did not change. */
 export async function gamesSnapshot(): Promise<Record<string, unknown>[]> {

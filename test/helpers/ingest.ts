@@ -1,5 +1,6 @@
 import { createScheduledController, env } from "cloudflare:test";
-import worker from "../../src/platform/cloudflare/index";
+import { isolateDeps } from "../support/limited-env";
+import worker from "../support/limited-worker";
 import type { FaultRule, RecordedRequest } from "../harness/ingest-harness";
 
 export type { FaultRule, RecordedRequest };
@@ -57,6 +58,14 @@ export async function waitFor<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last value: ${JSON.stringify(last)}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * Waits until the Worker under test has written every data-version bump it made: bumps are
+ * coalesced and written after the ledger already says `done` (src/core/services/data-version.ts).
+ */
+export async function waitForDataVersionWritten(): Promise<void> {
+  await waitFor(async () => isolateDeps(env).dataVersion.pending() === undefined, { timeoutMs: 20_000, what: "the data version to be written" });
 }
 
 export interface FileRow {

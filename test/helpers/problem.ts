@@ -12,6 +12,8 @@ export interface Problem {
   /** 403 only. */
   requiredScope?: string;
   grantedScopes?: string[];
+  /** 429 from populate: the run the key started within the cooldown. */
+  statusUrl?: string;
 }
 
 /**

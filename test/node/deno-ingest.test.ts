@@ -81,7 +81,9 @@ describe("[deno] ingestion adapters", () => {
   it("a transiently failing file is retried with backoff, then dead-lettered (file dead + alert), and can be replayed", async () => {
     await setFaults([{ op: "get", key: "flaky.json", action: { kind: "status", status: 503 } }]);
     await putObject("daily/2021-12-10/flaky.json", JSON.stringify([[{ os: "ios", app_id: 42, name: "Flaky" }]]));
-    const started = await callJson<{ runId: number; filesEnqueued: number }>("/api/games/populate", 202, { method: "POST" });
+    // A key of its own: the admin key's populate cooldown is still running from the contract.
+    const { body: runner } = await callJson<{ key: string }>("/api/keys", 201, { body: { name: "deno-flaky-runner", scopes: ["ingest:run"] } });
+    const started = await callJson<{ runId: number; filesEnqueued: number }>("/api/games/populate", 202, { method: "POST", key: runner.key });
     expect(started.body.filesEnqueued).toBe(1);
 
     type File = { id: number; key: string; status: string; attempts: number; lastError: string | null };
@@ -114,7 +116,7 @@ describe("[deno] ingestion adapters", () => {
     expect(found.body.map((g) => g.name)).toEqual(["Flaky"]);
   });
 
-  it("GET /__scheduled runs the daily cron job (scan with trigger cron, then the freshness check)", async () => {
+  it("GET /__scheduled runs the daily cron job (scan with trigger cron, then the ledger sweep and the freshness check)", async () => {
     const res = await call("/__scheduled", { key: null });
     expect(res.status).toBe(200);
     const runs = await callJson<{ id: number; trigger: string; status: string }[]>("/api/ingest/runs", 200);

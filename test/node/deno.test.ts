@@ -11,6 +11,7 @@ import path from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_FIRST, headersFor, isApiFirst, parseHeadersFile } from "../../src/platform/deno/asset-routing";
+import { parseDenoSettings } from "../../src/platform/deno/settings";
 import { ROOT, runDenoToExit, startDenoServer, TEST_ADMIN_KEY, type DenoServer } from "../contract/deno-server";
 import { waitFor } from "../contract/target";
 import { sha256Hex } from "../../src/core/auth/digest";
@@ -232,5 +233,46 @@ describe("the Deno server", () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get("RateLimit-Policy")).toBe(`"per-ip";q=${PER_IP};w=${WINDOW}`);
     await refused.body?.cancel();
+  });
+});
+
+describe("the client address behind a reverse proxy (CLIENT_IP_HEADER=X-Forwarded-For)", () => {
+  let server: DenoServer;
+  const LIMIT = 3;
+
+  beforeAll(async () => {
+    server = await startDenoServer({ RATE_LIMIT_ANON_LIMIT: String(LIMIT), CLIENT_IP_HEADER: "X-Forwarded-For" });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  it("is the rightmost entry (added by the trusted proxy): a forged leftmost entry buys no new quota", async () => {
+    await ensureWindowRoom(5);
+    const health = (forwardedFor: string) => fetch(`${server.origin}/health`, { headers: { "X-Forwarded-For": forwardedFor } });
+    const seen: number[] = [];
+    for (let i = 0; i < LIMIT; i++) {
+      // What nginx forwards when the client sent its own X-Forwarded-For: forged, then the real address.
+      const res = await health(`198.51.100.${i + 1}, 203.0.113.50`);
+      expect(res.status).toBe(200);
+      seen.push(quota(res).remaining);
+      await res.body?.cancel();
+    }
+    expect(seen).toEqual([2, 1, 0]);
+    const refused = await health("192.0.2.99, 10.9.9.9, 203.0.113.50");
+    expect(refused.status).toBe(429);
+    await refused.body?.cancel();
+    // Another client, behind the same proxy, has its own quota.
+    const other = await health("198.51.100.1, 203.0.113.51");
+    expect(other.status).toBe(200);
+    expect(quota(other).remaining).toBe(LIMIT - 1);
+    await other.body?.cancel();
+  });
+
+  it("TRUSTED_PROXY_COUNT says how many proxies append to the header (default 1)", () => {
+    expect(parseDenoSettings({}).trustedProxies).toBe(1);
+    expect(parseDenoSettings({ TRUSTED_PROXY_COUNT: "" }).trustedProxies).toBe(1);
+    expect(parseDenoSettings({ TRUSTED_PROXY_COUNT: "2" }).trustedProxies).toBe(2);
+    for (const bad of ["0", "-1", "1.5", "many"]) expect(() => parseDenoSettings({ TRUSTED_PROXY_COUNT: bad })).toThrow(/TRUSTED_PROXY_COUNT/);
   });
 });

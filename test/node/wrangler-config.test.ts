@@ -1,6 +1,8 @@
 import { unstable_readConfig } from "wrangler";
 import { describe, expect, it } from "vitest";
-import { ConfigSchema } from "../../src/core/config";
+import { ConfigSchema, parseConfig } from "../../src/core/config";
+import { abandonedBoundSeconds, overdueAfterSeconds, resendAfterSeconds } from "../../src/core/ingest/bounds";
+import { CRONS } from "../../src/core/ingest/schedule";
 
 const ENVIRONMENTS = [undefined, "staging", "production"] as const;
 interface Binding {
@@ -53,8 +55,9 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
     expect(config.observability?.enabled).toBe(true);
   });
 
-  it("runs the daily scan and consumes the ingest queue and its dead-letter queue", () => {
-    expect(config.triggers.crons).toEqual(["0 3 * * *"]);
+  it("runs the daily scan and the ledger sweep, and consumes the ingest queue and its dead-letter queue", () => {
+    // The schedules the code dispatches on (src/core/ingest/schedule.ts), no more, no less.
+    expect(config.triggers.crons).toEqual(CRONS.map((c) => c.schedule));
     const producer = config.queues.producers?.find((p) => p.binding === "INGEST_QUEUE");
     expect(producer).toBeDefined();
     const consumer = config.queues.consumers?.find((c) => c.queue === producer!.queue);
@@ -64,6 +67,8 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
     }
     // queue() tells dead letters apart by this variable, so it must name the consumer's DLQ.
     expect(config.vars.INGEST_DLQ_NAME).toBe(consumer!.dead_letter_queue);
+    // The ledger derives its resend and overdue bounds from the consumer's retry budget.
+    expect(config.vars.INGEST_MAX_RETRIES).toBe(String(consumer!.max_retries));
     expect(config.queues.consumers?.some((c) => c.queue === consumer!.dead_letter_queue)).toBe(true);
   });
 
@@ -78,6 +83,16 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
     expect(String(limits.RATE_LIMIT_KEY?.limit)).toBe(config.vars.RATE_LIMIT_KEY_LIMIT);
     expect(String(limits.RATE_LIMIT_ANON?.limit)).toBe(config.vars.RATE_LIMIT_ANON_LIMIT);
     for (const r of config.ratelimits) expect(String(r.simple.period)).toBe(config.vars.RATE_LIMIT_PERIOD_SECONDS);
+  });
+});
+
+describe("the ledger's documented bounds (docs/RUNBOOK.md, src/core/ingest/bounds.ts)", () => {
+  it("hold for production's settings: a lost message is re-sent after 3 h, a file is overdue after 6 h 10 min, a poison file is dead within 75 min", () => {
+    const production = read("production");
+    const ingest = parseConfig({ ...production.vars, ADMIN_API_KEY: "x".repeat(32), S3_ACCESS_KEY_ID: "x", S3_SECRET_ACCESS_KEY: "x" }).ingest;
+    expect(resendAfterSeconds(ingest)).toBe(3 * 3600);
+    expect(overdueAfterSeconds(ingest)).toBe(6 * 3600 + 10 * 60);
+    expect(abandonedBoundSeconds(ingest)).toBe(75 * 60);
   });
 });
 

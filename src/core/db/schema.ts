@@ -81,6 +81,8 @@ export const ingestRuns = sqliteTable(
     objectsListed: integer("objects_listed").notNull().default(0),
     filesEnqueued: integer("files_enqueued").notNull().default(0),
     error: text("error"),
+    /** The API key that asked for a manual run (`admin` for the bootstrap key): the populate cooldown is per key. */
+    requestedBy: text("requested_by"),
   },
   (t) => [index("ingest_runs_started_at_idx").on(t.startedAt)],
 );
@@ -117,6 +119,16 @@ export const ingestFiles = sqliteTable(
     /** The consumer invocation processing the file, until `leaseExpiresAt`. */
     leaseToken: text("lease_token"),
     leaseExpiresAt: text("lease_expires_at"),
+    /**
+     * Attempts whose consumer stopped without recording an outcome (its lease ran out: CPU,
+     * memory or D1 query limit, a crash). Counted in the ledger because the queue cannot see
+     * them; at MAX_ABANDONED_ATTEMPTS (ingest/bounds.ts) the file is `dead`. Reset by a retry.
+     */
+    abandonedAttempts: integer("abandoned_attempts").notNull().default(0),
+    /** When an operator last put the file back (retry); the overdue clock runs from here, or from `createdAt`. */
+    requeuedAt: text("requeued_at"),
+    /** When the overdue alert went out for the current round, so it goes out once. */
+    overdueAlertedAt: text("overdue_alerted_at"),
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     startedAt: text("started_at"),

@@ -1,3 +1,4 @@
+import type { Authenticator } from "../auth/authenticator";
 import type { Principal } from "../auth/scopes";
 import type { IngestDeps } from "../ingest/deps";
 import type { RateLimiter } from "../ports";
@@ -5,6 +6,8 @@ import type { RateLimiter } from "../ports";
 /** Long-lived services, built once per set of platform bindings. */
 export interface AppDeps extends IngestDeps {
   rateLimiters: { perKey: RateLimiter; anonymous: RateLimiter };
+  /** Verifies API keys; holds this isolate's (or process's) verdict memory. */
+  authenticator: Authenticator;
 }
 
 /** What the platform entry hands the app with every request (Hono's `c.env`). */
@@ -22,6 +25,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     principal: Principal | undefined;
-    cacheStatus: "HIT" | "MISS" | undefined;
+    /** BYPASS: KV could not be read, the response came from D1 uncached. */
+    cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
   };
 }

@@ -44,11 +44,13 @@ export function fieldErrors(error: ZodError, target: string): FieldError[] {
       return issue.keys.map((key) => ({
         location,
         path: path ? `${path}.${key}` : key,
-        message: "is not a recognised field",
+        message: location === "query" ? "is not a recognised query parameter" : "is not a recognised field",
         code: "unrecognized_key",
       }));
     }
-    return [{ location, path, message: friendlyMessage(issue), code: issue.code }];
+    // A custom rule may name its own code (e.g. `control_character`) in its params.
+    const code = issue.code === "custom" && typeof issue.params?.code === "string" ? issue.params.code : issue.code;
+    return [{ location, path, message: friendlyMessage(issue), code }];
   });
 }
 

@@ -8,15 +8,28 @@ export interface Alert {
   fields?: Record<string, string | number | null>;
 }
 
+/**
+ * Escapes the three characters Slack's mrkdwn gives a meaning to, as Slack asks
+ * (https://api.slack.com/reference/surfaces/formatting#escaping). Alert texts carry S3 keys
+ * and error messages that anyone able to upload a file controls; unescaped, `<!channel>`
+ * would notify a whole channel and `<https://…|click>` would render a disguised link.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /** Renders an alert as Slack-compatible JSON: `text` for any incoming webhook, blocks for Slack. */
 export function slackPayload(alert: Alert, environment: string) {
-  const facts = Object.entries(alert.fields ?? {}).map(([k, v]) => `*${k}:* ${v ?? "–"}`);
-  const text = `:rotating_light: [game-db ${environment}] ${alert.title}\n${alert.detail}${facts.length ? `\n${facts.join("\n")}` : ""}`;
+  const facts = Object.entries(alert.fields ?? {}).map(([k, v]) => `*${escapeMrkdwn(k)}:* ${escapeMrkdwn(String(v ?? "–"))}`);
+  const title = escapeMrkdwn(alert.title);
+  const detail = escapeMrkdwn(alert.detail);
+  const text = `:rotating_light: [game-db ${escapeMrkdwn(environment)}] ${title}\n${detail}${facts.length ? `\n${facts.join("\n")}` : ""}`;
   return {
     text,
     blocks: [
+      // plain_text is shown verbatim by Slack: no escaping, or the entities would show.
       { type: "header", text: { type: "plain_text", text: `[${environment}] ${alert.title}`.slice(0, 150) } },
-      { type: "section", text: { type: "mrkdwn", text: alert.detail.slice(0, 2900) } },
+      { type: "section", text: { type: "mrkdwn", text: detail.slice(0, 2900) } },
       ...(facts.length ? [{ type: "section", fields: facts.slice(0, 10).map((f) => ({ type: "mrkdwn", text: f.slice(0, 2000) })) }] : []),
     ],
   };

@@ -1,6 +1,6 @@
 import { describeError } from "../log";
 import type { RejectionSample } from "../db/schema";
-import { bumpDataVersion } from "../services/data-version";
+import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
 import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "./apply-file";
 import { retryDelaySeconds } from "./backoff";
@@ -41,6 +41,12 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
   const leaseUntil = new Date(now.getTime() + deps.config.ingest.leaseSeconds * 1000);
   const file = await files.claimFile(message.fileId, message.etag, lease, leaseUntil, now);
   if (!file) return notClaimed(message, deps);
+  if (file.status === "dead") {
+    // The claim found the last allowed attempt abandoned too: the ledger gave up on the file.
+    deps.log.error("ingest file dead: it keeps stopping its consumer", { fileId: file.id, key: file.key, abandonedAttempts: file.abandonedAttempts });
+    await alertAbandonedFile(file, deps);
+    return ack;
+  }
 
   const context = { fileId: file.id, key: file.key, etag: file.etag, attempt: attempts };
   deps.log.info("ingest file started", context);
@@ -52,7 +58,10 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
       deps.log.warn("ingest lease lost before commit; another delivery owns the file", context);
       return ack;
     }
-    if (applied.gamesWritten > 0) await bumpDataVersion(deps.kv, deps.log);
+    // After the commit, never before: a read between the two would cache old data under the new
+    // version. Awaited here (the message is acked after it), off any request's path: at most
+    // one coalescing window, or the bounded retries when KV refuses.
+    if (applied.gamesWritten > 0) await deps.dataVersion.bump();
     deps.log.info("ingest file done", { ...context, ...applied, recordsSeen: outcome.recordsSeen, recordsRejected: outcome.recordsRejected });
     if (outcome.recordsSeen > 0 && applied.recordsUpserted === 0) {
       await raiseAlert(

@@ -5,8 +5,9 @@ import { IngestMessageSchema } from "./message";
 
 /**
  * Handles a message that exhausted the ingest queue's retries: the file becomes `dead` and an
- * alert goes out. A file that completed meanwhile, or is still held under a live lease, is not
- * touched. Always acknowledges: the dead-letter queue has no further fallback.
+ * alert goes out. A file that completed meanwhile, was sent again since, or is still held under
+ * a live lease, is not touched. Always acknowledges: the dead-letter queue has no fallback of
+ * its own, and a dead letter that is lost leaves a `queued` file the ledger sends again.
  */
 export async function processDeadLetter(body: unknown, attempts: number, deps: IngestDeps): Promise<void> {
   const parsed = IngestMessageSchema.safeParse(body);
@@ -18,6 +19,8 @@ export async function processDeadLetter(body: unknown, attempts: number, deps: I
   const dead = await ledger(deps.db).markDead(fileId, deliveryId, "retries exhausted", deps.now());
   if (!dead) {
     const file = await ledger(deps.db).getFile(fileId);
+    // A file still processing under a live lease is not lost: when the lease runs out, the
+    // ledger sweep counts the abandoned attempt and sends the file again or ends it (sweep.ts).
     deps.log.warn("dead letter for a file that is not failing; left as is", { fileId, key, status: file?.status ?? null });
     return;
   }

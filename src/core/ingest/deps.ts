@@ -2,6 +2,7 @@ import type { AppConfig } from "../config";
 import type { Database } from "../db/database";
 import type { Logger } from "../log";
 import type { KeyValueStore, MessageQueue } from "../ports";
+import type { DataVersion } from "../services/data-version";
 import type { IngestLimits } from "./limits";
 import type { IngestMessage } from "./message";
 import type { S3Client } from "./s3/s3-client";
@@ -11,6 +12,8 @@ export interface IngestDeps {
   config: AppConfig;
   db: Database;
   kv: KeyValueStore;
+  /** This isolate's data version (coalesced bumps, read-your-writes); lives as long as the deps. */
+  dataVersion: DataVersion;
   log: Logger;
   s3: S3Client;
   ingestQueue: MessageQueue<IngestMessage>;

@@ -1,6 +1,8 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { ingestFiles, ingestRuns, type FileStatus, type IngestFileRow, type IngestRunRow, type RejectionSample } from "../db/schema";
+import { abandonedReason } from "./abandoned";
+import { MAX_ABANDONED_ATTEMPTS } from "./bounds";
 import type { S3Object } from "./s3/s3-client";
 
 /** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
@@ -18,6 +20,26 @@ export function ledger(db: Database) {
     async createRun(trigger: IngestRunRow["trigger"], now: Date): Promise<IngestRunRow> {
       const [run] = await db.insert(ingestRuns).values({ trigger, status: "running", startedAt: iso(now) }).returning();
       return run!;
+    },
+
+    /**
+     * Starts a manual run for `requestedBy` unless that key started one after `since`: one
+     * INSERT … WHERE NOT EXISTS, so two requests racing cannot both start one. Returns the
+     * new run, or the recent run that blocks it.
+     */
+    async createManualRun(requestedBy: string, now: Date, since: Date): Promise<{ run: IngestRunRow } | { recent: IngestRunRow }> {
+      const inserted = await db.all<{ id: number }>(sql`
+        INSERT INTO ingest_runs (trigger, status, started_at, requested_by)
+        SELECT 'manual', 'running', ${iso(now)}, ${requestedBy}
+        WHERE NOT EXISTS (SELECT 1 FROM ingest_runs WHERE trigger = 'manual' AND requested_by = ${requestedBy} AND started_at > ${iso(since)})
+        RETURNING id`);
+      const [row] = await db
+        .select()
+        .from(ingestRuns)
+        .where(inserted[0] ? eq(ingestRuns.id, inserted[0].id) : and(eq(ingestRuns.trigger, "manual"), eq(ingestRuns.requestedBy, requestedBy)))
+        .orderBy(desc(ingestRuns.startedAt))
+        .limit(1);
+      return inserted[0] ? { run: row! } : { recent: row! };
     },
 
     async finishRun(
@@ -48,29 +70,51 @@ export function ledger(db: Database) {
       return inserted;
     },
 
-    /** Files whose consumer vanished (lease expired while processing) become sendable again. */
-    async recoverAbandoned(now: Date): Promise<number> {
-      const rows = await db
+    /**
+     * Files whose consumer stopped without recording an outcome (lease expired while
+     * processing): each such attempt is counted, and the file becomes sendable again, or
+     * `dead` once it has used MAX_ABANDONED_ATTEMPTS. Returns the rows changed, with their new
+     * status, so the caller can alert on the dead ones (each changes here exactly once).
+     */
+    async recoverAbandoned(now: Date): Promise<IngestFileRow[]> {
+      const exhausted = sql`${ingestFiles.abandonedAttempts} + 1 >= ${MAX_ABANDONED_ATTEMPTS}`;
+      return db
         .update(ingestFiles)
-        .set({ status: "queued", sentAt: null, leaseToken: null, leaseExpiresAt: null, updatedAt: iso(now), lastError: "consumer lease expired; re-enqueued by a scan" })
+        .set({
+          abandonedAttempts: sql`${ingestFiles.abandonedAttempts} + 1`,
+          status: sql`CASE WHEN ${exhausted} THEN 'dead' ELSE 'queued' END`,
+          sentAt: null,
+          leaseToken: null,
+          leaseExpiresAt: null,
+          lastError: sql`CASE WHEN ${exhausted} THEN ${abandonedReason(MAX_ABANDONED_ATTEMPTS)}
+            ELSE ${abandonedReason()} || ' (' || (${ingestFiles.abandonedAttempts} + 1) || ' of ${sql.raw(String(MAX_ABANDONED_ATTEMPTS))}); sent again' END`,
+          finishedAt: sql`CASE WHEN ${exhausted} THEN ${iso(now)} ELSE ${ingestFiles.finishedAt} END`,
+          updatedAt: iso(now),
+        })
         .where(and(eq(ingestFiles.status, "processing"), lt(ingestFiles.leaseExpiresAt, iso(now))))
-        .returning({ id: ingestFiles.id });
-      return rows.length;
+        .returning();
     },
 
     /**
-     * Claims every queued file that no queue has accepted yet (new, or whose send failed), unless
-     * another scan claimed it within `claimTtlMs`. Each file is claimed by exactly one scan.
+     * Claims every queued file a queue should receive now: never sent (new, or its send
+     * failed), or sent before `resendBefore` and still not taken (its message was lost) —
+     * unless another sender claimed it within `claimTtlMs`. Each file is claimed by exactly one
+     * caller. `only` narrows it to one file (the retry API); `runId` records the run that sends.
      */
-    async claimUnsent(runId: number, claim: string, now: Date, claimTtlMs: number): Promise<IngestFileRow[]> {
+    async claimSendable(
+      claim: string,
+      now: Date,
+      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: number },
+    ): Promise<IngestFileRow[]> {
       return db
         .update(ingestFiles)
-        .set({ sendClaim: claim, sendClaimedAt: iso(now), runId, updatedAt: iso(now) })
+        .set({ sendClaim: claim, sendClaimedAt: iso(now), updatedAt: iso(now), ...(options.runId !== undefined ? { runId: options.runId } : {}) })
         .where(
           and(
+            options.only !== undefined ? eq(ingestFiles.id, options.only) : undefined,
             eq(ingestFiles.status, "queued"),
-            isNull(ingestFiles.sentAt),
-            or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - claimTtlMs)))),
+            or(isNull(ingestFiles.sentAt), lt(ingestFiles.sentAt, iso(options.resendBefore))),
+            or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - options.claimTtlMs)))),
           ),
         )
         .returning();
@@ -92,17 +136,25 @@ export function ledger(db: Database) {
 
     /**
      * Takes the file for processing: only from `queued`, or from `processing` whose lease ran
-     * out. Returns undefined when someone else holds it or it is finished.
+     * out — an attempt that stopped without an outcome, counted here. When that count reaches
+     * MAX_ABANDONED_ATTEMPTS the file becomes `dead` instead (check the returned status).
+     * Returns undefined when someone else holds it or it is finished.
      */
     async claimFile(id: number, etag: string, lease: string, leaseUntil: Date, now: Date): Promise<IngestFileRow | undefined> {
+      const takeover = sql`${ingestFiles.status} = 'processing'`;
+      const exhausted = sql`(${takeover} AND ${ingestFiles.abandonedAttempts} + 1 >= ${MAX_ABANDONED_ATTEMPTS})`;
+      const unlessExhausted = (value: SQL | string, otherwise: SQL) => sql`CASE WHEN ${exhausted} THEN ${otherwise} ELSE ${value} END`;
       const [row] = await db
         .update(ingestFiles)
         .set({
-          status: "processing",
-          leaseToken: lease,
-          leaseExpiresAt: iso(leaseUntil),
-          attempts: sql`${ingestFiles.attempts} + 1`,
-          startedAt: iso(now),
+          status: unlessExhausted("processing", sql`'dead'`),
+          abandonedAttempts: sql`${ingestFiles.abandonedAttempts} + (CASE WHEN ${takeover} THEN 1 ELSE 0 END)`,
+          leaseToken: unlessExhausted(lease, sql`NULL`),
+          leaseExpiresAt: unlessExhausted(iso(leaseUntil), sql`NULL`),
+          attempts: unlessExhausted(sql`${ingestFiles.attempts} + 1`, sql`${ingestFiles.attempts}`),
+          startedAt: unlessExhausted(iso(now), sql`${ingestFiles.startedAt}`),
+          lastError: unlessExhausted(sql`${ingestFiles.lastError}`, sql`${abandonedReason(MAX_ABANDONED_ATTEMPTS)}`),
+          finishedAt: unlessExhausted(sql`${ingestFiles.finishedAt}`, sql`${iso(now)}`),
           updatedAt: iso(now),
         })
         .where(
@@ -159,7 +211,8 @@ export function ledger(db: Database) {
           status: "dead",
           leaseToken: null,
           leaseExpiresAt: null,
-          lastError: sql`coalesce(${ingestFiles.lastError}, ${reason})`,
+          // A file still `processing` here was left by a consumer that stopped without an outcome.
+          lastError: sql`CASE WHEN ${ingestFiles.status} = 'processing' THEN ${abandonedReason()} ELSE coalesce(${ingestFiles.lastError}, ${reason}) END`,
           finishedAt: iso(now),
           updatedAt: iso(now),
         })
@@ -177,24 +230,54 @@ export function ledger(db: Database) {
       return row;
     },
 
-    /** Puts a failed or dead file back in the queue state; undefined when it is in another state. */
-    async requeue(id: number, now: Date): Promise<IngestFileRow | undefined> {
+    /**
+     * An operator's retry: puts a failed or dead file — or a queued one whose message is lost
+     * (never sent, or sent before `resendBefore`) — back in the queue state with a fresh budget
+     * of abandoned attempts and a fresh overdue clock. Undefined when it is in another state.
+     */
+    async requeue(id: number, now: Date, resendBefore: Date): Promise<IngestFileRow | undefined> {
+      const ended = sql`${ingestFiles.status} IN ('failed', 'dead')`;
       const [row] = await db
         .update(ingestFiles)
-        .set({ status: "queued", sentAt: null, sendClaim: null, sendClaimedAt: null, finishedAt: null, updatedAt: iso(now) })
-        .where(and(eq(ingestFiles.id, id), inArray(ingestFiles.status, ["failed", "dead"])))
+        .set({
+          status: "queued",
+          sentAt: null,
+          // A sender may hold a queued file right now; only ended files drop a stale claim.
+          sendClaim: sql`CASE WHEN ${ended} THEN NULL ELSE ${ingestFiles.sendClaim} END`,
+          sendClaimedAt: sql`CASE WHEN ${ended} THEN NULL ELSE ${ingestFiles.sendClaimedAt} END`,
+          abandonedAttempts: 0,
+          requeuedAt: iso(now),
+          overdueAlertedAt: null,
+          finishedAt: null,
+          updatedAt: iso(now),
+        })
+        .where(
+          and(
+            eq(ingestFiles.id, id),
+            or(ended, and(eq(ingestFiles.status, "queued"), or(isNull(ingestFiles.sentAt), lt(ingestFiles.sentAt, iso(resendBefore))))),
+          ),
+        )
         .returning();
       return row;
     },
 
-    /** Claims one specific queued, unsent file for sending (the retry API's path). */
-    async claimForSend(id: number, claim: string, now: Date): Promise<IngestFileRow | undefined> {
-      const [row] = await db
+    /**
+     * Files still queued or processing that entered the pipeline (were recorded, or retried)
+     * before `dueBefore` and were not reported yet: marks them reported and returns them, so
+     * each overdue file is alerted once per round.
+     */
+    async claimOverdue(now: Date, dueBefore: Date): Promise<IngestFileRow[]> {
+      return db
         .update(ingestFiles)
-        .set({ sendClaim: claim, sendClaimedAt: iso(now) })
-        .where(and(eq(ingestFiles.id, id), eq(ingestFiles.status, "queued"), isNull(ingestFiles.sentAt), isNull(ingestFiles.sendClaim)))
+        .set({ overdueAlertedAt: iso(now) })
+        .where(
+          and(
+            inArray(ingestFiles.status, ["queued", "processing"]),
+            isNull(ingestFiles.overdueAlertedAt),
+            lt(sql`coalesce(${ingestFiles.requeuedAt}, ${ingestFiles.createdAt})`, iso(dueBefore)),
+          ),
+        )
         .returning();
-      return row;
     },
 
     async lastSuccessAt(): Promise<string | null> {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PLATFORMS, type Platform } from "../db/schema";
 import { storeIdProblem } from "../db/store-id";
+import { replaceLoneSurrogates } from "../text";
 
 /** A game as parsed from one data-team record, ready to stage. */
 export interface GameRecord {
@@ -15,14 +16,13 @@ export interface GameRecord {
   rank: number | null;
 }
 
-/** Lone UTF-16 surrogates (seen in real exports) cannot be stored as UTF-8: make them U+FFFD. */
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const text = (max: number, min = 0) =>
   z
     .string()
     .min(min, "is empty")
     .max(max, `longer than ${max} characters`)
-    .transform((v) => v.replace(LONE_SURROGATE, "\uFFFD"));
+    // Lone surrogates are seen in real exports; the API applies the same rule (src/core/text.ts).
+    .transform(replaceLoneSurrogates);
 const optionalText = (max: number) => text(max).nullish().transform((v) => (v === "" ? null : (v ?? null)));
 /** Store ids are numbers in iOS exports and strings in Android ones. */
 const id = z.union([z.number().int().nonnegative().transform(String), text(255, 1)]);

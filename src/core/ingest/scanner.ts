@@ -2,15 +2,14 @@ import type { IngestRunRow } from "../db/schema";
 import { describeError } from "../log";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
+import { sendPendingFiles } from "./dispatch";
 import { classify } from "./errors";
 import { ledger } from "./ledger";
-import { toBatches, type IngestMessage } from "./message";
 import type { S3Object } from "./s3/s3-client";
+import { recoverAbandonedFiles } from "./sweep";
 
 /** Objects that are ranking files; anything else under the prefix is ignored. */
 const DATA_FILE = /\.(json|ndjson|jsonl)(\.gz)?$/i;
-/** A scan that crashed mid-send releases its claim after this long. */
-const SEND_CLAIM_TTL_MS = 5 * 60_000;
 
 export interface ScanResult {
   runId: number;
@@ -30,6 +29,35 @@ export class ScanFailedError extends Error {
   }
 }
 
+/** A manual scan refused because the same key started one less than the cooldown ago. */
+export class ScanCooldownError extends Error {
+  constructor(
+    readonly recentRunId: number,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`run ${recentRunId} was started by the same key less than the cooldown ago; retry in ${retryAfterSeconds} s`);
+    this.name = "ScanCooldownError";
+  }
+}
+
+/** Who asked for a manual scan, and how long that key must wait between two. */
+export interface ScanRequest {
+  requestedBy: string;
+  cooldownSeconds: number;
+}
+
+/** Creates the run, or refuses a manual one that comes too soon after the same key's last. */
+async function startRun(trigger: IngestRunRow["trigger"], deps: IngestDeps, request?: ScanRequest): Promise<IngestRunRow> {
+  const files = ledger(deps.db);
+  const now = deps.now();
+  if (!request) return files.createRun(trigger, now);
+  const cooldownMs = request.cooldownSeconds * 1000;
+  const started = await files.createManualRun(request.requestedBy, now, new Date(now.getTime() - cooldownMs));
+  if ("run" in started) return started.run;
+  const waitMs = Date.parse(started.recent.startedAt) + cooldownMs - now.getTime();
+  throw new ScanCooldownError(started.recent.id, Math.max(1, Math.ceil(waitMs / 1000)));
+}
+
 /**
  * One ingestion run: the cron's and `POST /api/games/populate`'s common path.
  *
@@ -37,16 +65,19 @@ export class ScanFailedError extends Error {
  *    halfway records and enqueues nothing.
  * 2. Insert each new (key, ETag) as `queued`; the unique index makes concurrent scans insert
  *    each version once.
- * 3. Claim every queued file not yet accepted by the queue (new ones, and ones whose earlier
- *    send failed), send them in batches, and mark them sent. A claim is a compare-and-set, so
- *    two scans never send the same file.
+ * 3. Recover files left by a consumer that stopped (sweep.ts), then send every file the queue
+ *    should have and does not (dispatch.ts): new ones, ones whose earlier send failed, and
+ *    ones whose message was lost. A claim is a compare-and-set, so two scans never send the
+ *    same file.
  *
- * No last-modified cursor: a late-finishing upload with an old timestamp is still found.
+ * No last-modified cursor: a late-finishing upload with an old timestamp is still found. A
+ * manual scan (`request`) is refused with ScanCooldownError when the same key started one
+ * less than `cooldownSeconds` ago; the refusal records nothing.
  */
-export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps): Promise<ScanResult> {
+export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps, request?: ScanRequest): Promise<ScanResult> {
   const { config, log } = deps;
   const files = ledger(deps.db);
-  const run = await files.createRun(trigger, deps.now());
+  const run = await startRun(trigger, deps, request);
   const prefix = config.ingest.s3.prefix;
   let objects: S3Object[] = [];
   let filesEnqueued = 0;
@@ -56,26 +87,9 @@ export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps
     objects = await deps.s3.listAll(prefix);
     const dataFiles = objects.filter((o) => DATA_FILE.test(o.key));
     const newFiles = await files.recordObjects(run.id, dataFiles, deps.now());
-    const recovered = await files.recoverAbandoned(deps.now());
-
-    const claim = crypto.randomUUID();
-    const unsent = await files.claimUnsent(run.id, claim, deps.now(), SEND_CLAIM_TTL_MS);
-    const messages: IngestMessage[] = unsent.map((f) => ({ v: 1, fileId: f.id, runId: run.id, key: f.key, etag: f.etag, deliveryId: claim }));
-    try {
-      for (const batch of toBatches(messages)) {
-        await deps.ingestQueue.sendBatch(batch);
-        await files.markSent(
-          batch.map((m) => m.fileId),
-          claim,
-          deps.now(),
-        );
-        filesEnqueued += batch.length;
-      }
-    } catch (error) {
-      // Unsent files stay queued with sent_at NULL: the next scan sends them.
-      await files.releaseClaim(claim);
-      throw error;
-    }
+    const recovered = await recoverAbandonedFiles(deps);
+    // Files the queue refuses stay queued with sent_at NULL: the next scan or sweep sends them.
+    await sendPendingFiles(deps, { runId: run.id, onSent: (count) => (filesEnqueued += count) });
 
     await files.finishRun(run.id, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
     log.info("ingest scan finished", {
@@ -83,7 +97,8 @@ export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps
       objectsListed: objects.length,
       ignored: objects.length - dataFiles.length,
       newFiles,
-      recovered,
+      recovered: recovered.requeued,
+      dead: recovered.dead,
       filesEnqueued,
     });
     return { runId: run.id, objectsListed: objects.length, newFiles, filesEnqueued };

@@ -33,12 +33,24 @@ export function apiKeysRepository(db: Database) {
       return row;
     },
 
-    /** Records use, unless another request already did so after `staleBefore`. */
-    async touch(id: number, at: string, staleBefore: string): Promise<void> {
-      await db
+    /**
+     * Records use of a key that is not revoked, unless another request already did so after
+     * `staleBefore`. Returns the row only when it wrote: proof, from the same statement, that
+     * the key was not revoked at that moment.
+     */
+    async touch(id: number, at: string, staleBefore: string): Promise<ApiKeyRow | undefined> {
+      const [row] = await db
         .update(apiKeys)
         .set({ lastUsedAt: at })
-        .where(and(eq(apiKeys.id, id), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore))));
+        .where(
+          and(
+            eq(apiKeys.id, id),
+            isNull(apiKeys.revokedAt),
+            or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, staleBefore)),
+          ),
+        )
+        .returning();
+      return row;
     },
   };
 }

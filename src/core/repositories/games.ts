@@ -1,7 +1,7 @@
-import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { games, type GameRow, type NewGameRow, type Platform } from "../db/schema";
-import type { Page } from "../http/pagination";
+import type { Page, Total } from "../http/pagination";
 
 export interface GameFilter {
   platform?: Platform | undefined;
@@ -12,8 +12,17 @@ export interface GameFilter {
 export interface GamePage {
   rows: GameRow[];
   hasMore: boolean;
-  total: number;
+  total: Total;
 }
+
+/**
+ * A name search counts at most this many matches. A short term is matched by scanning `games`,
+ * and a term with a platform by looking up each match in `games`, so an exact count costs in
+ * proportion to the matches — a whole-table scan for a common letter. Stopping at the cap bounds
+ * it; the API then reports the total as "at least" the cap (`X-Total-Count-Relation: gte`).
+ * Lists without a name are counted exactly on the (`platform`, `id`) index.
+ */
+export const MAX_COUNTED_MATCHES = 10_000;
 
 /** The trigram index needs 3 characters; shorter terms fall back to a GLOB scan. */
 const TRIGRAM_LENGTH = 3;
@@ -49,6 +58,35 @@ function whereFilter(filter: GameFilter): SQL | undefined {
   );
 }
 
+/**
+ * Column values a conditional write expects to find. Put in the statement's WHERE, so the check
+ * and the write are one atomic step: a row another writer changed in between is not written.
+ */
+export type ExpectedColumns = Partial<Omit<GameRow, "id">>;
+
+function whereCurrent(id: number, expected: ExpectedColumns): SQL | undefined {
+  const conditions = Object.entries(expected).map(([property, value]) => {
+    const column = games[property as keyof ExpectedColumns];
+    return value === null ? isNull(column) : eq(column, value);
+  });
+  return and(eq(games.id, id), ...conditions);
+}
+
+/**
+ * The statement counting a filter's rows: exact for a list; for a name search, the matches up to
+ * one past MAX_COUNTED_MATCHES. A name-only search counts on the FTS index alone: joining every
+ * match back to `games` (one primary-key lookup each) only to count them made large searches 5x
+ * slower at 100,000 games (docs/BENCHMARKS.md). The index is exact: triggers keep it in sync.
+ */
+function totalQuery(db: Database, filter: GameFilter, where: SQL | undefined) {
+  if (!filter.name) return db.select({ total: count() }).from(games).where(where);
+  const matches =
+    !filter.platform && usesTrigramIndex(filter.name)
+      ? db.select({ one: sql`1` }).from(sql`games_fts`).where(sql`games_fts MATCH ${ftsPhrase(filter.name)}`)
+      : db.select({ one: sql`1` }).from(games).where(where);
+  return db.select({ total: count() }).from(matches.limit(MAX_COUNTED_MATCHES + 1).as("matches"));
+}
+
 export function gamesRepository(db: Database) {
   return {
     /** One page in id order plus the total, in a single round trip. */
@@ -61,21 +99,14 @@ export function gamesRepository(db: Database) {
         .orderBy(asc(games.id))
         .limit(page.limit + 1)
         .offset(page.offset ?? 0);
-      // A name-only search is counted on the FTS index alone: joining every match back to
-      // `games` (one primary-key lookup each) only to count them made large searches 5x slower
-      // at 100,000 games (docs/BENCHMARKS.md). The index is exact: triggers keep it in sync.
-      const totalQuery =
-        filter.name && !filter.platform && usesTrigramIndex(filter.name)
-          ? db
-              .select({ total: sql<number>`count(*)`.mapWith(Number) })
-              .from(sql`games_fts`)
-              .where(sql`games_fts MATCH ${ftsPhrase(filter.name)}`)
-          : db.select({ total: count() }).from(games).where(where);
-      const [rows, [totals]] = await db.batch([rowsQuery, totalQuery]);
+      const [rows, [totals]] = await db.batch([rowsQuery, totalQuery(db, filter, where)]);
+      const counted = totals?.total ?? 0;
+      // Only a name search's count stops early: one past the cap means "more than the cap".
+      const capped = Boolean(filter.name) && counted > MAX_COUNTED_MATCHES;
       return {
         rows: rows.slice(0, page.limit),
         hasMore: rows.length > page.limit,
-        total: totals?.total ?? 0,
+        total: capped ? { count: MAX_COUNTED_MATCHES, exact: false } : { count: counted, exact: true },
       };
     },
 
@@ -103,14 +134,19 @@ export function gamesRepository(db: Database) {
       return row;
     },
 
-    /** Throws a UNIQUE violation when the new natural key belongs to another game. */
-    async update(id: number, values: Partial<NewGameRow>): Promise<GameRow | undefined> {
-      const [row] = await db.update(games).set(values).where(eq(games.id, id)).returning();
+    /**
+     * Sets `values` (and nothing else) on game `id` if its columns still hold `expected`; returns
+     * the updated row, or undefined when the game is absent or no longer as expected. Throws a
+     * UNIQUE violation when the new natural key belongs to another game.
+     */
+    async update(id: number, values: Partial<NewGameRow>, expected: ExpectedColumns = {}): Promise<GameRow | undefined> {
+      const [row] = await db.update(games).set(values).where(whereCurrent(id, expected)).returning();
       return row;
     },
 
-    async delete(id: number): Promise<boolean> {
-      const deleted = await db.delete(games).where(eq(games.id, id)).returning({ id: games.id });
+    /** Deletes game `id` if its columns still hold `expected`; false when absent or changed. */
+    async delete(id: number, expected: ExpectedColumns = {}): Promise<boolean> {
+      const deleted = await db.delete(games).where(whereCurrent(id, expected)).returning({ id: games.id });
       return deleted.length > 0;
     },
   };

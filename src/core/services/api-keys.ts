@@ -1,13 +1,14 @@
-import { forgetKey } from "../auth/authenticator";
+import { RevocationNotPublished } from "../auth/authenticator";
 import { sha256Hex } from "../auth/digest";
 import { displayPrefix, generateApiKey } from "../auth/key-format";
 import type { Scope } from "../auth/scopes";
 import type { ApiKeyRow } from "../db/schema";
-import { notFound } from "../errors";
+import { UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../auth/verdicts";
+import { AppError, notFound } from "../errors";
 import type { AppDeps } from "../http/env";
 import { apiKeysRepository } from "../repositories/api-keys";
 
-export function apiKeysService(deps: Pick<AppDeps, "db" | "kv">) {
+export function apiKeysService(deps: Pick<AppDeps, "db" | "authenticator" | "log">) {
   const repo = apiKeysRepository(deps.db);
   return {
     /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
@@ -33,12 +34,28 @@ export function apiKeysService(deps: Pick<AppDeps, "db" | "kv">) {
       return row;
     },
 
-    /** Idempotent: revoking a revoked key returns it unchanged. */
+    /**
+     * Idempotent: revoking a revoked key returns it unchanged and publishes its tombstone again,
+     * so repeating a DELETE that answered 503 completes it. D1 records the revocation first (it
+     * is the truth every cache defers to); the answer is a success only once KV holds the
+     * tombstone that makes every isolate refuse the key.
+     */
     async revoke(id: number): Promise<ApiKeyRow> {
       const revoked = await repo.revoke(id, new Date().toISOString());
       const row = revoked ?? (await repo.findById(id));
       if (!row) throw notFound("API key", id);
-      await forgetKey(row.hash, deps.kv);
+      try {
+        await deps.authenticator.publishRevocation(row.hash, { keyId: row.id, revokedAt: row.revokedAt! });
+      } catch (error) {
+        if (!(error instanceof RevocationNotPublished)) throw error;
+        deps.log.error("revocation recorded in D1 but not published to KV", { keyId: row.id, error: error.message });
+        throw new AppError(
+          "service-unavailable",
+          `API key ${row.id} is revoked in the database, but the edge cache refused the revocation, so the key may keep ` +
+            `working for up to ${UNPUBLISHED_REVOCATION_BOUND_SECONDS} s. Repeat this DELETE (it is idempotent) until it answers 200`,
+          { headers: { "Retry-After": "5" }, cause: error },
+        );
+      }
       return row;
     },
   };

@@ -3,9 +3,9 @@ import type { GameRow, NewGameRow } from "../db/schema";
 import type { AppDeps } from "../http/env";
 import type { Page } from "../http/pagination";
 import { storeIdProblem } from "../db/store-id";
+import { gameEntityTag, ifMatchHolds, type IfMatch } from "../http/etag";
 import { toGame, type Game, type GameInput, type GamePatch } from "../http/schemas/game";
-import { gamesRepository, type GameFilter, type GamePage } from "../repositories/games";
-import { bumpDataVersion } from "./data-version";
+import { gamesRepository, type ExpectedColumns, type GameFilter, type GamePage } from "../repositories/games";
 
 type Writable = Omit<NewGameRow, "id" | "createdAt" | "updatedAt">;
 
@@ -33,31 +33,94 @@ function checkPathId(pathId: number, bodyId: number | undefined) {
   }
 }
 
-export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
-  const repo = gamesRepository(deps.db);
+/** A client's precondition on a write: `If-Match` (RFC 9110 §13.1.1), when it sent one. */
+export interface WriteCondition {
+  ifMatch?: IfMatch | undefined;
+}
 
-  const conflict = async (values: Writable, cause?: unknown) => {
-    const existing = await repo.findByNaturalKey(values.platform, values.storeId);
+/**
+ * A conditional write that keeps finding the game changed gives up after this many fresh reads.
+ * Only a write that races another writer retries at all, so this is never reached in practice.
+ */
+const MAX_ATTEMPTS = 5;
+
+/** Everything the game's ETag covers: a write expecting these columns meets exactly that representation. */
+function representation(row: GameRow): ExpectedColumns {
+  const { id: _id, ...visible } = toGame(row);
+  return visible;
+}
+
+async function checkIfMatch(condition: WriteCondition, row: GameRow): Promise<void> {
+  if (condition.ifMatch === undefined || ifMatchHolds(condition.ifMatch, await gameEntityTag(toGame(row)))) return;
+  throw new AppError(
+    "precondition-failed",
+    `Game ${row.id} does not match If-Match: it changed since that ETag was read. GET it again and reapply the change`,
+  );
+}
+
+function storeIdError(problem: string): AppError {
+  return new AppError("validation", "Invalid body.storeId", {
+    errors: [{ location: "body", path: "storeId", message: problem, code: "custom" }],
+  });
+}
+
+/**
+ * `defer` keeps the runtime alive for the data-version write after the response: a write request
+ * never waits for it (see services/data-version.ts).
+ */
+export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (promise: Promise<unknown>) => void) {
+  const repo = gamesRepository(deps.db);
+  const changed = () => defer(deps.dataVersion.bump());
+
+  const conflict = async (key: Pick<Writable, "platform" | "storeId">, cause?: unknown) => {
+    const existing = await repo.findByNaturalKey(key.platform, key.storeId);
     return new AppError(
       "conflict",
-      `A game with platform ${values.platform} and storeId ${values.storeId} already exists` +
+      `A game with platform ${key.platform} and storeId ${key.storeId} already exists` +
         (existing ? ` (id ${existing.id})` : ""),
       { cause },
     );
   };
 
-  /** Runs an update; a clash on (platform, storeId) is the client's conflict, not a 500. */
-  const update = async (id: number, values: Writable): Promise<Game> => {
-    let row: GameRow | undefined;
+  /**
+   * Sets exactly `values` if the game still holds `expected`; undefined when it is absent or
+   * changed. A clash on (platform, storeId) is the client's conflict, not a 500.
+   */
+  const write = async (
+    id: number,
+    values: Partial<Writable>,
+    expected: ExpectedColumns,
+    naturalKey: () => Pick<Writable, "platform" | "storeId">,
+  ): Promise<GameRow | undefined> => {
     try {
-      row = await repo.update(id, { ...values, updatedAt: new Date().toISOString() });
+      return await repo.update(id, { ...values, updatedAt: new Date().toISOString() }, expected);
     } catch (error) {
-      if (isUniqueViolation(error)) throw await conflict(values, error);
+      if (isUniqueViolation(error)) throw await conflict(naturalKey(), error);
       throw error;
     }
-    if (!row) throw notFound("Game", id);
-    await bumpDataVersion(deps.kv, deps.log);
+  };
+
+  const written = (row: GameRow): Game => {
+    changed();
     return toGame(row);
+  };
+
+  /**
+   * Optimistic concurrency: read the game, check what the write depends on (If-Match, the
+   * platform a lone storeId must fit), then write with those facts in the UPDATE's WHERE. A
+   * writer that slipped in between makes the write match nothing, and the check starts again
+   * from a fresh read, so no decision is ever taken on a row that is no longer there.
+   */
+  const retryingOnChange = async <T>(id: number, attempt: (current: GameRow) => Promise<T | undefined>): Promise<T> => {
+    for (let i = 1; ; i++) {
+      const current = await repo.findById(id);
+      if (!current) throw notFound("Game", id);
+      const result = await attempt(current);
+      if (result !== undefined) return result;
+      if (i >= MAX_ATTEMPTS) {
+        throw new AppError("conflict", `Game ${id} kept changing while this request tried to apply; send it again`);
+      }
+    }
   };
 
   return {
@@ -77,35 +140,71 @@ export function gamesService(deps: Pick<AppDeps, "db" | "kv" | "log">) {
       const now = new Date().toISOString();
       const row = await repo.insert({ ...values, createdAt: now, updatedAt: now });
       if (!row) throw await conflict(values);
-      await bumpDataVersion(deps.kv, deps.log);
-      return toGame(row);
+      return written(row);
     },
 
-    async replace(id: number, input: GameInput): Promise<Game> {
+    /** PUT: every writable field, as sent; with If-Match only onto the representation it names. */
+    async replace(id: number, input: GameInput, condition: WriteCondition = {}): Promise<Game> {
       checkPathId(id, input.id);
-      return update(id, fromInput(input));
+      const values = fromInput(input);
+      if (condition.ifMatch === undefined) {
+        const row = await write(id, values, {}, () => values);
+        if (!row) throw notFound("Game", id);
+        return written(row);
+      }
+      return retryingOnChange(id, async (current) => {
+        await checkIfMatch(condition, current);
+        const row = await write(id, values, representation(current), () => values);
+        return row && written(row);
+      });
     },
 
-    async patch(id: number, patch: GamePatch): Promise<Game> {
+    /**
+     * PATCH: sets only the fields sent, so concurrent PATCHes of different fields and an
+     * ingestion commit racing a PATCH all keep their changes. A read is needed only to evaluate
+     * If-Match, or when platform or storeId is sent without the other (the pair must stay valid).
+     */
+    async patch(id: number, patch: GamePatch, condition: WriteCondition = {}): Promise<Game> {
       checkPathId(id, patch.id);
-      const current = await repo.findById(id);
-      if (!current) throw notFound("Game", id);
-      const { id: _id, createdAt: _c, updatedAt: _u, ...changes } = patch;
-      const { id: _rowId, createdAt: _rowCreated, updatedAt: _rowUpdated, sourceKey: _source, sourceAt: _sourceAt, sourceFileId: _sourceFile, ...stored } = current;
-      const merged: Writable = { ...stored, ...changes };
-      // The patch alone may be valid while the merged game is not (e.g. only platform changes).
-      const problem = storeIdProblem(merged.platform, merged.storeId);
-      if (problem) {
-        throw new AppError("validation", "Invalid body.storeId", {
-          errors: [{ location: "body", path: "storeId", message: problem, code: "custom" }],
+      const { id: _id, createdAt: _c, updatedAt: _u, ...sent } = patch;
+      const changes = Object.fromEntries(Object.entries(sent).filter(([, v]) => v !== undefined)) as Partial<Writable>;
+      const lonePlatform = changes.platform !== undefined && changes.storeId === undefined;
+      const loneStoreId = changes.storeId !== undefined && changes.platform === undefined;
+
+      if (condition.ifMatch === undefined && !lonePlatform && !loneStoreId) {
+        // Both or neither of the pair: the schema validated them together.
+        const row = await write(id, changes, {}, () => ({ platform: changes.platform!, storeId: changes.storeId! }));
+        if (!row) throw notFound("Game", id);
+        return written(row);
+      }
+
+      return retryingOnChange(id, async (current) => {
+        await checkIfMatch(condition, current);
+        const key = { platform: changes.platform ?? current.platform, storeId: changes.storeId ?? current.storeId };
+        // The patch alone may be valid while the patched game is not (e.g. only platform changes).
+        const problem = storeIdProblem(key.platform, key.storeId);
+        if (problem) throw storeIdError(problem);
+        const expected: ExpectedColumns =
+          condition.ifMatch !== undefined
+            ? representation(current)
+            : lonePlatform
+              ? { storeId: current.storeId }
+              : { platform: current.platform };
+        const row = await write(id, changes, expected, () => key);
+        return row && written(row);
+      });
+    },
+
+    async remove(id: number, condition: WriteCondition = {}): Promise<void> {
+      if (condition.ifMatch === undefined) {
+        if (!(await repo.delete(id))) throw notFound("Game", id);
+      } else {
+        await retryingOnChange(id, async (current) => {
+          await checkIfMatch(condition, current);
+          return (await repo.delete(id, representation(current))) || undefined;
         });
       }
-      return update(id, merged);
-    },
-
-    async remove(id: number): Promise<void> {
-      if (!(await repo.delete(id))) throw notFound("Game", id);
-      await bumpDataVersion(deps.kv, deps.log);
+      changed();
     },
   };
 }

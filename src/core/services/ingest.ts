@@ -1,8 +1,10 @@
 import type { FileStatus, IngestFileRow, IngestRunRow } from "../db/schema";
 import { AppError, notFound } from "../errors";
 import type { IngestDeps } from "../ingest/deps";
+import { resendAfterSeconds } from "../ingest/bounds";
+import { sendPendingFiles } from "../ingest/dispatch";
 import { ledger } from "../ingest/ledger";
-import { runScan, ScanFailedError } from "../ingest/scanner";
+import { runScan, ScanCooldownError, ScanFailedError } from "../ingest/scanner";
 import { toIngestFile, type IngestFile, type IngestRun } from "../http/schemas/ingest";
 
 function totals(files: IngestFileRow[]): IngestRun["totals"] {
@@ -26,14 +28,27 @@ function toRun(run: IngestRunRow, files: IngestFileRow[]): IngestRun {
 export function ingestService(deps: IngestDeps) {
   const files = ledger(deps.db);
   return {
-    /** Runs a scan now (the cron's code path); a failed scan is a 502 that names the run. */
-    async populate() {
+    /**
+     * Runs a scan now (the cron's code path) for the key `requestedBy`; a failed scan is a 502
+     * that names the run. A key gets one scan per cooldown (INGEST_POPULATE_COOLDOWN_SECONDS):
+     * sooner is a 429 with Retry-After that points at the run it started.
+     */
+    async populate(requestedBy: string) {
+      const cooldownSeconds = deps.config.ingest.populateCooldownSeconds;
       try {
-        const result = await runScan("manual", deps);
+        const result = await runScan("manual", deps, cooldownSeconds > 0 ? { requestedBy, cooldownSeconds } : undefined);
         return { ...result, statusUrl: `/api/ingest/runs/${result.runId}` };
       } catch (error) {
         if (error instanceof ScanFailedError) {
           throw new AppError("bad-gateway", `Ingestion run ${error.runId} failed while scanning the bucket: ${error.message}`);
+        }
+        if (error instanceof ScanCooldownError) {
+          const statusUrl = `/api/ingest/runs/${error.recentRunId}`;
+          throw new AppError(
+            "rate-limited",
+            `This key started run ${error.recentRunId} less than ${cooldownSeconds} s ago (one scan per key per ${cooldownSeconds} s); follow ${statusUrl}, or retry in ${error.retryAfterSeconds} s`,
+            { headers: { "Retry-After": String(error.retryAfterSeconds) }, extensions: { statusUrl } },
+          );
         }
         throw error;
       }
@@ -61,26 +76,24 @@ export function ingestService(deps: IngestDeps) {
     },
 
     /**
-     * Re-enqueues a failed or dead file. Idempotent: a file already queued or processing is
-     * returned as it is (sent again only if no queue has accepted it yet); a done file is a 409.
+     * Re-enqueues a failed or dead file, or a queued one whose message is lost (never sent, or
+     * sent longer ago than the resend bound), with a fresh attempt budget. Idempotent: a file
+     * processing, or queued with a message still in the queue's hands, is returned as it is and
+     * nothing is sent; a done file is a 409.
      */
     async retryFile(id: number): Promise<IngestFile> {
       const now = deps.now();
-      let file = await files.getFile(id);
+      const file = await files.getFile(id);
       if (!file) throw notFound("Ingestion file", id);
       if (file.status === "done") throw new AppError("conflict", `File ${id} was already ingested; upload a new version to ingest it again`);
-      if (file.status === "failed" || file.status === "dead") file = (await files.requeue(id, now)) ?? file;
-      const claim = crypto.randomUUID();
-      const claimed = await files.claimForSend(id, claim, now);
-      if (claimed) {
+      const resendBefore = new Date(now.getTime() - resendAfterSeconds(deps.config.ingest) * 1000);
+      if (await files.requeue(id, now, resendBefore)) {
         try {
-          await deps.ingestQueue.sendBatch([{ v: 1, fileId: claimed.id, runId: claimed.runId, key: claimed.key, etag: claimed.etag, deliveryId: claim }]);
+          const [sent] = await sendPendingFiles(deps, { only: id });
+          if (sent) deps.log.info("ingest file re-enqueued", { fileId: id, key: sent.key, was: file.status });
         } catch (error) {
-          await files.releaseClaim(claim);
-          throw new AppError("service-unavailable", "The ingest queue refused the message; the next scan will send it", { cause: error });
+          throw new AppError("service-unavailable", "The ingest queue refused the message; the next scan or sweep will send it", { cause: error });
         }
-        await files.markSent([id], claim, deps.now());
-        deps.log.info("ingest file re-enqueued", { fileId: id, key: claimed.key });
       }
       return toIngestFile((await files.getFile(id)) ?? file);
     },

@@ -3,6 +3,7 @@ import { Hono } from "hono";
 import { serveStatic } from "hono/deno";
 import type { AppDeps, AppEnv } from "../../core/http/env";
 import { join } from "node:path";
+import { clientAddressFrom } from "./client-ip";
 import { CONFIG_FILES, headersFor, isApiFirst, parseHeadersFile, type HeaderRule } from "./asset-routing";
 
 export interface HandlerOptions {
@@ -11,6 +12,8 @@ export interface HandlerOptions {
   publicDir: string;
   /** Lower-case header name carrying the client address, when behind a trusted proxy. */
   clientIpHeader: string | undefined;
+  /** How many trusted proxies append to that header (the client is that many entries from the right). */
+  trustedProxies: number;
   defer(promise: Promise<unknown>): void;
   /** When set, `GET /__scheduled` runs the cron job (like `wrangler dev --test-scheduled`). */
   scheduled?: () => Promise<void>;
@@ -28,7 +31,7 @@ function readHeaderRules(publicDir: string): HeaderRule[] {
 
 /** The Deno.serve handler: static files of public/ like Workers assets, then the API. */
 export function createHandler(options: HandlerOptions): Deno.ServeHandler {
-  const { app, deps, publicDir, clientIpHeader, defer, scheduled } = options;
+  const { app, deps, publicDir, clientIpHeader, trustedProxies, defer, scheduled } = options;
   const headerRules = readHeaderRules(publicDir);
   const miss = new Response(null, { status: 404 });
   const assets = new Hono()
@@ -47,7 +50,7 @@ export function createHandler(options: HandlerOptions): Deno.ServeHandler {
 
   const clientIp = (request: Request, info: Deno.ServeHandlerInfo): string => {
     if (clientIpHeader) {
-      const forwarded = request.headers.get(clientIpHeader)?.split(",")[0]?.trim();
+      const forwarded = clientAddressFrom(request.headers.get(clientIpHeader), trustedProxies);
       if (forwarded) return forwarded;
     }
     return info.remoteAddr.transport === "tcp" ? info.remoteAddr.hostname : "unknown";

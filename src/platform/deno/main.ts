@@ -1,6 +1,6 @@
 // The Deno 2 entry: the same core as the Worker (src/platform/cloudflare/index.ts) with Deno's
 // services — Deno.serve, SQLite (node:sqlite) through drizzle, Deno KV for the cache, rate-limit
-// counters and the ingest queue, Deno.cron for the daily scan.
+// counters and the ingest queue, Deno.cron for the daily scan and the ledger sweep.
 //
 //   deno run --allow-net --allow-env --allow-read --allow-write src/platform/deno/main.ts
 //
@@ -12,8 +12,7 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { createApp } from "../../core/app";
 import { ConfigError, parseConfig } from "../../core/config";
-import { checkFreshness } from "../../core/ingest/freshness";
-import { runScan } from "../../core/ingest/scanner";
+import { CRONS, DAILY_SCAN_CRON, runScheduledJob } from "../../core/ingest/schedule";
 import { describeError } from "../../core/log";
 import { buildDeps } from "./deps";
 import { createHandler } from "./http";
@@ -43,7 +42,7 @@ const migrated = applyMigrations(sqlite.sqlite, settings.migrationsDir);
 const kv = await Deno.openKv(settings.kvPath);
 
 const queueSettings = {
-  maxRetries: settings.ingestMaxRetries,
+  maxRetries: config.ingest.maxRetries,
   retryBaseSeconds: config.ingest.retryBaseSeconds,
   retryMaxSeconds: config.ingest.retryMaxSeconds,
 };
@@ -63,22 +62,14 @@ function defer(promise: Promise<unknown>) {
 const consumer = startIngestConsumer(kv, deps, queueSettings);
 void consumer.drainDeadLetters();
 
-/** The Worker's `scheduled` handler: scan the bucket, then check that ingestion is not stale. */
-async function dailyJob(cron: string) {
-  log.info("cron fired", { cron, scheduledTime: new Date().toISOString() });
-  try {
-    await runScan("cron", deps);
-  } finally {
-    await checkFreshness(deps);
-  }
-}
-
 const stopping = new AbortController();
-const DAILY = "0 3 * * *";
-Deno.cron("game-db daily ingestion", DAILY, { signal: stopping.signal }, () =>
-  // A failed scan has already been recorded and alerted by the core.
-  dailyJob(DAILY).catch((error) => log.error("cron job failed", { error: describeError(error) })),
-);
+// The Worker's `scheduled` handler: the same crons and jobs, from the core.
+for (const { name, schedule } of CRONS) {
+  Deno.cron(`game-db ${name}`, schedule, { signal: stopping.signal }, () =>
+    // Failures have already been recorded and alerted by the core.
+    runScheduledJob(schedule, deps).catch((error) => log.error("cron job failed", { cron: schedule, error: describeError(error) })),
+  );
+}
 Deno.cron("game-db ingest dead letters", "* * * * *", { signal: stopping.signal }, async () => {
   await consumer.drainDeadLetters();
 });
@@ -88,8 +79,9 @@ const handler = createHandler({
   deps,
   publicDir: settings.publicDir,
   clientIpHeader: settings.clientIpHeader,
+  trustedProxies: settings.trustedProxies,
   defer,
-  scheduled: settings.testScheduled ? () => dailyJob(DAILY) : undefined,
+  scheduled: settings.testScheduled ? () => runScheduledJob(DAILY_SCAN_CRON, deps) : undefined,
 });
 
 const server = Deno.serve(

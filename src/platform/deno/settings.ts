@@ -24,10 +24,13 @@ const DenoSettingsSchema = z.object({
   KV_PATH: optional(z.string().default(".local/deno/kv.sqlite")),
   PUBLIC_DIR: optional(z.string().default("public")),
   MIGRATIONS_DIR: optional(z.string().default("migrations")),
-  /** Like a Cloudflare consumer's `max_retries`: redeliveries before a message is dead-lettered. */
-  INGEST_MAX_RETRIES: optional(z.coerce.number().int().min(0).max(20).default(3)),
-  /** Behind a reverse proxy: the header holding the client's address (first entry is used). */
+  /** Behind a reverse proxy: the header holding the client's address (see TRUSTED_PROXY_COUNT). */
   CLIENT_IP_HEADER: optional(z.string().optional()),
+  /**
+   * How many reverse proxies in front of the server append to CLIENT_IP_HEADER: the client's
+   * address is that many entries from the right (src/platform/deno/client-ip.ts).
+   */
+  TRUSTED_PROXY_COUNT: optional(z.coerce.number().int().min(1).max(10).default(1)),
   /** Serve `GET /__scheduled` to run the cron job by hand, like `wrangler dev --test-scheduled`. */
   TEST_SCHEDULED: optional(z.enum(["true", "false"]).default("false")),
 });
@@ -39,8 +42,8 @@ export interface DenoSettings {
   kvPath: string | undefined;
   publicDir: string;
   migrationsDir: string;
-  ingestMaxRetries: number;
   clientIpHeader: string | undefined;
+  trustedProxies: number;
   testScheduled: boolean;
 }
 
@@ -59,8 +62,8 @@ export function parseDenoSettings(vars: Record<string, string | undefined>): Den
     kvPath: v.KV_PATH === "default" ? undefined : resolve(v.KV_PATH),
     publicDir: resolve(v.PUBLIC_DIR),
     migrationsDir: resolve(v.MIGRATIONS_DIR),
-    ingestMaxRetries: v.INGEST_MAX_RETRIES,
     clientIpHeader: v.CLIENT_IP_HEADER?.toLowerCase(),
+    trustedProxies: v.TRUSTED_PROXY_COUNT,
     testScheduled: v.TEST_SCHEDULED === "true",
   };
 }

@@ -97,6 +97,8 @@ export function GameForm({ id }: { id?: number }) {
   const editing = id !== undefined;
   const [values, setValues] = useState<Values>(EMPTY);
   const [game, setGame] = useState<Game | null>(null);
+  /** The ETag of the game as loaded: the save is conditional on it, so it never overwrites a change made meanwhile. */
+  const [etag, setEtag] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
@@ -109,6 +111,7 @@ export function GameForm({ id }: { id?: number }) {
       (res) => {
         if (!live) return;
         setGame(res.data);
+        setEtag(res.headers.get("ETag"));
         setValues(toValues(res.data));
       },
       (failure) => live && setLoadError(failure),
@@ -134,7 +137,7 @@ export function GameForm({ id }: { id?: number }) {
     setBusy(true);
     try {
       const res = editing
-        ? await request<Game>(`/api/games/${id}`, { method: "PUT", body: toBody(values) })
+        ? await request<Game>(`/api/games/${id}`, { method: "PUT", body: toBody(values), headers: etag ? { "If-Match": etag } : {} })
         : await request<Game>("/api/games", { method: "POST", body: toBody(values) });
       setError(null);
       refreshStats();

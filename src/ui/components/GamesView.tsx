@@ -39,7 +39,7 @@ interface PageState {
   url: string;
   criteria: Criteria;
   rows: Game[];
-  total: number | null;
+  total: { count: number; atLeast: boolean } | null;
   next: string | null;
 }
 
@@ -128,8 +128,8 @@ export function GamesView({ params }: { params: URLSearchParams }) {
       summary = hasCriteria ? `No games ${described}.` : pages.length > 1 ? "No more games." : "No games yet.";
     } else {
       const last = first + page.rows.length - 1;
-      const total = page.total === null ? "" : ` of ${formatNumber(page.total)}`;
-      const noun = page.total === 1 || (page.total === null && page.rows.length === 1) ? "game" : "games";
+      const total = page.total === null ? "" : ` of ${page.total.atLeast ? "more than " : ""}${formatNumber(page.total.count)}`;
+      const noun = page.total?.count === 1 || (page.total === null && page.rows.length === 1) ? "game" : "games";
       summary = `Showing ${formatNumber(first)}–${formatNumber(last)}${total} ${noun}${described ? ` ${described}` : ""}.`;
     }
   } else if (!loading && !page && error) {
@@ -154,7 +154,7 @@ export function GamesView({ params }: { params: URLSearchParams }) {
             id="search-name"
             type="search"
             name="name"
-            maxLength={200}
+            maxLength={100}
             value={form.name}
             onInput={(e) => setForm({ ...form, name: (e.currentTarget as HTMLInputElement).value })}
           />

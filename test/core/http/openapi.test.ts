@@ -98,6 +98,24 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("declares the optional If-Match header and the 412 on the conditional game writes, and the ETag their answers carry", () => {
+    const conditional = ["PUT /api/games/{id}", "PATCH /api/games/{id}", "DELETE /api/games/{id}"];
+    for (const { method, path, op } of operations) {
+      const label = `${method} ${path}`;
+      const ifMatch = op.parameters?.find((p) => p.in === "header" && p.name.toLowerCase() === "if-match");
+      if (!conditional.includes(label)) {
+        expect(ifMatch, label).toBeUndefined();
+        continue;
+      }
+      expect(ifMatch, label).toMatchObject({ name: "If-Match", in: "header" });
+      expect(ifMatch!.required ?? false, label).toBe(false);
+      expect(op.responses["412"]?.content?.["application/problem+json"], label).toBeDefined();
+    }
+    for (const [path, method, status] of [["/api/games/{id}", "put", "200"], ["/api/games/{id}", "patch", "200"], ["/api/games", "post", "201"]] as const) {
+      expect(Object.keys(doc.paths[path]![method]!.responses[status]!.headers ?? {}), `${method} ${path}`).toContain("ETag");
+    }
+  });
+
   it("declares a 2xx response for every operation", () => {
     for (const { method, path, op } of operations) {
       expect(Object.keys(op.responses).some((s) => /^2\d\d$/.test(s)), `${method} ${path}`).toBe(true);
@@ -149,5 +167,11 @@ describe("GET /docs", () => {
     const csp = res.headers.get("Content-Security-Policy");
     expect(csp).toMatch(/default-src 'self'/);
     expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+  });
+
+  it("may not be framed by any page (clickjacking): frame-ancestors 'none' and X-Frame-Options: DENY", () => {
+    const directives = res.headers.get("Content-Security-Policy")!.split(";").map((d) => d.trim());
+    expect(directives).toContain("frame-ancestors 'none'");
+    expect(res.headers.get("X-Frame-Options")).toBe("DENY");
   });
 });

@@ -138,12 +138,12 @@ describe("newer data wins, whatever the key looks like", () => {
   });
 });
 
-describe("migration 0004 backfills the provenance of games ingested before it", () => {
+describe("the games_source_at migration backfills the provenance of games ingested before it", () => {
   /** The migration's backfill statement, exactly as wrangler applies it. */
   const backfill = () => {
-    const migration = env.TEST_MIGRATIONS.find((m) => m.name.startsWith("0004_"));
+    const migration = env.TEST_MIGRATIONS.find((m) => m.name.includes("_games_source_at"));
     const statement = migration?.queries.find((q) => /^\s*(--.*\n\s*)*UPDATE `games`/.test(q));
-    if (!statement) throw new Error("migration 0004 has no backfill UPDATE");
+    if (!statement) throw new Error("the games_source_at migration has no backfill UPDATE");
     return env.DB.prepare(statement).run();
   };
 

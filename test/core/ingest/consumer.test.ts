@@ -17,6 +17,7 @@ import {
   s3Requests,
   setFaults,
   waitFor,
+  waitForDataVersionWritten,
   waitForFilesSettled,
   type FileRow,
 } from "../../helpers/ingest";
@@ -181,6 +182,7 @@ describe("consumer: what a file does to games", () => {
     await runCron();
     const [first] = await waitForFilesSettled(1);
     expect(first!.games_written).toBeGreaterThan(250);
+    await waitForDataVersionWritten();
     const before = await gamesSnapshot();
     const versionBefore = await dataVersion();
     expect(versionBefore).not.toBeNull();
@@ -194,7 +196,8 @@ describe("consumer: what a file does to games", () => {
     expect(await gamesSnapshot()).toEqual(before);
     // Not even an AUTOINCREMENT id is drawn: the merge statement writes no row at all.
     expect(await gamesSequence()).toBe(sequenceBefore);
-    // Nothing changed, so cached reads stay valid.
+    // Nothing changed, so cached reads stay valid: no bump is pending, none was written.
+    await waitForDataVersionWritten();
     expect(await dataVersion()).toBe(versionBefore);
   });
 

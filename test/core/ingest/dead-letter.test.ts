@@ -5,7 +5,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkFreshness } from "../../../src/core/ingest/freshness";
 import type { IngestMessage } from "../../../src/core/ingest/message";
-import worker from "../../../src/platform/cloudflare/index";
+import worker from "../../support/limited-worker";
 import { call, callJson } from "../../helpers/api";
 import { expectProblem } from "../../helpers/checks";
 import { alerts, files, gameCount, harnessUrl, putObject, resetIngestState, runCron, setFaults, waitForFilesSettled } from "../../helpers/ingest";

@@ -7,7 +7,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import type { IngestMessage } from "../../../src/core/ingest/message";
-import worker from "../../../src/platform/cloudflare/index";
+import worker from "../../support/limited-worker";
 import { alerts, files, gameCount, putObject, resetIngestState, runCron, s3Requests, setFaults, waitForFilesSettled, type FaultRule } from "../../helpers/ingest";
 import {
   alertsMentioning,

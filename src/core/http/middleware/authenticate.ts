@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { authenticate, type AuthFailure } from "../../auth/authenticator";
+import type { AuthFailure } from "../../auth/authenticator";
 import { hasScope, type Scope } from "../../auth/scopes";
 import { AppError } from "../../errors";
 import type { AppEnv } from "../env";
@@ -10,7 +10,8 @@ const FAILURES: Record<AuthFailure, string> = {
   missing: "Send an API key as `Authorization: Bearer <key>` or `X-API-Key: <key>`",
   malformed: "The API key is not a valid Game DB key",
   unknown: "The API key is not recognised",
-  revoked: "The API key has been revoked",
+  // Word for word the unknown key's: a 401 must not tell a key's holder that it once worked.
+  revoked: "The API key is not recognised",
 };
 
 /** `Authorization: Bearer <key>` wins over `X-API-Key`; any other scheme counts as no key. */
@@ -30,16 +31,15 @@ export const authenticateApiKey = () =>
     const { deps } = c.env;
     const limitClientIp = () =>
       enforceLimit(c, "per-ip", deps.rateLimiters.anonymous, deps.config.rateLimits.anonymous, c.env.clientIp);
-    const result = await authenticate(presentedKey(c), {
-      db: deps.db,
-      kv: deps.kv,
-      log: deps.log,
-      adminApiKey: deps.config.adminApiKey,
+    const result = await deps.authenticator.authenticate(presentedKey(c), {
       defer: (p) => c.env.defer(p),
       beforeLookup: limitClientIp,
     });
     if (!result.ok) {
       if (result.reason === "missing" || result.reason === "malformed") await limitClientIp();
+      // Operators may learn what the caller must not: a revoked key still in use (a leak, or a
+      // client nobody updated).
+      if (result.reason === "revoked") deps.log.warn("revoked API key used", { requestId: c.get("requestId"), keyId: result.keyId });
       throw new AppError("unauthorized", FAILURES[result.reason], {
         headers: { "WWW-Authenticate": 'Bearer realm="game-db"' },
       });

@@ -1,13 +1,15 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../auth/digest";
-import { DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../services/data-version";
+import { describeError } from "../../log";
+import { currentVersion, DATA_VERSION_KEY } from "../../services/data-version";
 import type { AppEnv } from "../env";
+import { entityTag } from "../etag";
 
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
 /** Response headers that are part of a cached read. */
-const KEPT_HEADERS = ["content-type", "link", "x-total-count"];
+const KEPT_HEADERS = ["content-type", "link", "x-total-count", "x-total-count-relation"];
 
 interface CachedRead {
   version: string;
@@ -39,19 +41,50 @@ function respond(c: Context<AppEnv>, entry: Pick<CachedRead, "etag" | "headers" 
   return c.body(entry.body, 200, { ...entry.headers, ...validators });
 }
 
+/** The route's 200 response as a cache entry (the ETag is a digest of the body). */
+async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead> {
+  const body = await c.res.text();
+  const headers: Record<string, string> = {};
+  for (const name of KEPT_HEADERS) {
+    const value = c.res.headers.get(name);
+    if (value !== null) headers[name] = value;
+  }
+  return { version, etag: await entityTag(body), headers, body };
+}
+
 /**
  * Serves successful reads from KV. The data version and the entry are fetched in one KV
  * round trip; an entry computed at an older version is a miss. Misses store the fresh response
  * under the version read *before* the query ran, so a write racing the query leaves the
- * entry already outdated rather than stale-but-current.
+ * entry already outdated rather than stale-but-current. The version is the stored one combined
+ * with this isolate's bump not yet written (services/data-version.ts), so the writer's own
+ * reads are fresh before its bump reaches KV.
+ *
+ * KV trouble never fails a read: when the lookup throws, the route answers from D1 uncached
+ * (`X-Cache: BYPASS`, with its ETag, so If-None-Match still gets a 304) and a warning is logged;
+ * a failing store of an entry is logged and otherwise ignored.
  */
 export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const { kv } = c.env.deps;
+    const { kv, dataVersion, log } = c.env.deps;
     const key = await cacheKey(c);
-    const [storedVersion, cached] = await kv.getMany<string | CachedRead>([DATA_VERSION_KEY, key]);
-    const version = (storedVersion as string | null) ?? INITIAL_DATA_VERSION;
-    const entry = cached as CachedRead | null;
+    // Taken before the KV read: a bump that lands while KV answers is then still counted.
+    const pending = dataVersion.pending();
+    let stored: [string | null, CachedRead | null];
+    try {
+      stored = (await kv.getMany<string | CachedRead>([DATA_VERSION_KEY, key])) as [string | null, CachedRead | null];
+    } catch (error) {
+      log.warn("read cache unavailable; answering uncached", { requestId: c.get("requestId"), error: describeError(error) });
+      c.set("cacheStatus", "BYPASS");
+      await next();
+      if (c.res.status !== 200) return;
+      const fresh = await entryOf(c, "");
+      c.header("X-Cache", "BYPASS");
+      c.res = respond(c, fresh);
+      return;
+    }
+    const [storedVersion, entry] = stored;
+    const version = currentVersion(storedVersion, pending);
 
     if (entry && entry.version === version) {
       c.set("cacheStatus", "HIT");
@@ -64,14 +97,14 @@ export const readCache = () =>
     await next();
     if (c.res.status !== 200) return;
 
-    const body = await c.res.text();
-    const headers: Record<string, string> = {};
-    for (const name of KEPT_HEADERS) {
-      const value = c.res.headers.get(name);
-      if (value !== null) headers[name] = value;
-    }
-    const fresh: CachedRead = { version, etag: `"${(await sha256Hex(body)).slice(0, 32)}"`, headers, body };
-    c.env.defer(kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }).catch(() => undefined));
+    const fresh = await entryOf(c, version);
+    c.env.defer(
+      Promise.resolve()
+        .then(() => kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }))
+        // Info, not warn: mostly a 429 because another request stored the same entry within the
+        // second (KV takes one write per second to a key), which leaves the cache as good.
+        .catch((error) => log.info("read cache store failed", { requestId: c.get("requestId"), error: describeError(error) })),
+    );
     c.header("X-Cache", "MISS");
     c.res = respond(c, fresh);
   });

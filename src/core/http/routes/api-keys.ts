@@ -1,9 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { REVOCATION_BOUND_SECONDS, UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../../auth/verdicts";
 import { apiKeysService } from "../../services/api-keys";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
 import { ApiKeyIdParamSchema, ApiKeyInputSchema, ApiKeySchema, CreatedApiKeySchema, toApiKey } from "../schemas/api-key";
 import { WRITE_HEADERS } from "../schemas/headers";
+import { NO_QUERY } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
@@ -19,7 +21,7 @@ const createKeyRoute = createRoute({
   description: "Returns the secret once. Only its SHA-256 hash is stored.",
   security: API_KEY_SECURITY,
   middleware: admin,
-  request: { body: { required: true, content: json(ApiKeyInputSchema) } },
+  request: { query: NO_QUERY, body: { required: true, content: json(ApiKeyInputSchema) } },
   responses: {
     201: { description: "Created", headers: WRITE_HEADERS, content: json(CreatedApiKeySchema) },
     ...errorResponses("validation", "malformed-json", "payload-too-large", "unsupported-media-type", ...AUTHENTICATED_ERRORS),
@@ -33,6 +35,7 @@ const listKeysRoute = createRoute({
   summary: "List API keys (no secrets)",
   security: API_KEY_SECURITY,
   middleware: admin,
+  request: { query: NO_QUERY },
   responses: {
     200: { description: "All keys, revoked ones included", headers: WRITE_HEADERS, content: json(z.array(ApiKeySchema)) },
     ...errorResponses(...AUTHENTICATED_ERRORS),
@@ -46,7 +49,7 @@ const getKeyRoute = createRoute({
   summary: "Get one API key (no secret)",
   security: API_KEY_SECURITY,
   middleware: admin,
-  request: { params: ApiKeyIdParamSchema },
+  request: { query: NO_QUERY, params: ApiKeyIdParamSchema },
   responses: {
     200: { description: "The key", headers: WRITE_HEADERS, content: json(ApiKeySchema) },
     ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
@@ -58,13 +61,16 @@ const revokeKeyRoute = createRoute({
   path: "/api/keys/{id}",
   tags,
   summary: "Revoke an API key",
-  description: "Idempotent. Takes effect at once where it runs and within about 90 s everywhere (cached verdicts expire).",
+  description:
+    `Idempotent. The key is refused at once where the DELETE ran and everywhere within ${REVOCATION_BOUND_SECONDS} s. ` +
+    "A 503 means the revocation is recorded but the edge cache (KV) refused it: repeat the DELETE until it answers 200 " +
+    `(meanwhile the key stops everywhere within ${UNPUBLISHED_REVOCATION_BOUND_SECONDS} s all the same).`,
   security: API_KEY_SECURITY,
   middleware: admin,
-  request: { params: ApiKeyIdParamSchema },
+  request: { query: NO_QUERY, params: ApiKeyIdParamSchema },
   responses: {
     200: { description: "The revoked key", headers: WRITE_HEADERS, content: json(ApiKeySchema) },
-    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+    ...errorResponses("validation", "not-found", "service-unavailable", ...AUTHENTICATED_ERRORS),
   },
 });
 

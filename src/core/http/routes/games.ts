@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { PLATFORMS } from "../../db/schema";
-import { gamesService } from "../../services/games";
+import { gamesService, type WriteCondition } from "../../services/games";
+import { gameEntityTag, parseIfMatch } from "../etag";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
 import { readCache } from "../middleware/read-cache";
@@ -11,8 +12,11 @@ import {
   GameInputSchema,
   GamePatchSchema,
   GameSchema,
+  IfMatchHeaderSchema,
+  type Game,
 } from "../schemas/game";
-import { PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
+import { GAME_WRITE_HEADERS, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
+import { NO_QUERY, strictQuery } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
@@ -23,6 +27,7 @@ const UPDATE_ERRORS = errorResponses(
   "malformed-json",
   "not-found",
   "conflict",
+  "precondition-failed",
   "payload-too-large",
   "unsupported-media-type",
   ...AUTHENTICATED_ERRORS,
@@ -38,7 +43,7 @@ const listRoute = createRoute({
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
   request: {
-    query: z.object({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
+    query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
   },
   responses: {
     200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
@@ -54,7 +59,7 @@ const getRoute = createRoute({
   summary: "Get one game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
-  request: { params: GameIdParamSchema },
+  request: { query: NO_QUERY, params: GameIdParamSchema },
   responses: {
     200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema) },
     304: { description: "Not modified (If-None-Match matched)" },
@@ -69,11 +74,11 @@ const createGameRoute = createRoute({
   summary: "Create a game",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { body: { required: true, content: json(GameInputSchema) } },
+  request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema) } },
   responses: {
     201: {
       description: "Created",
-      headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" }, description: "URL of the new game" } },
+      headers: { ...GAME_WRITE_HEADERS, Location: { schema: { type: "string" }, description: "URL of the new game" } },
       content: json(GameSchema),
     },
     ...errorResponses(
@@ -92,12 +97,12 @@ const replaceRoute = createRoute({
   path: "/api/games/{id}",
   tags,
   summary: "Replace a game",
-  description: "Full update: optional fields left out are cleared.",
+  description: "Full update: optional fields left out are cleared. With `If-Match`, only if the game still has that ETag (else 412).",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, body: { required: true, content: json(GameInputSchema) } },
+  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GameInputSchema) } },
   responses: {
-    200: { description: "The updated game", headers: WRITE_HEADERS, content: json(GameSchema) },
+    200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) },
     ...UPDATE_ERRORS,
   },
 });
@@ -107,11 +112,13 @@ const patchRoute = createRoute({
   path: "/api/games/{id}",
   tags,
   summary: "Update some fields of a game",
+  description:
+    "Sets only the fields sent; concurrent PATCHes of different fields all apply. With `If-Match`, only if the game still has that ETag (else 412).",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema, body: { required: true, content: json(GamePatchSchema) } },
+  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GamePatchSchema) } },
   responses: {
-    200: { description: "The updated game", headers: WRITE_HEADERS, content: json(GameSchema) },
+    200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) },
     ...UPDATE_ERRORS,
   },
 });
@@ -121,40 +128,51 @@ const deleteRoute = createRoute({
   path: "/api/games/{id}",
   tags,
   summary: "Delete a game",
+  description: "With `If-Match`, only if the game still has that ETag (else 412).",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:write")],
-  request: { params: GameIdParamSchema },
+  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema },
   responses: {
     200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) },
-    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+    ...errorResponses("validation", "not-found", "precondition-failed", ...AUTHENTICATED_ERRORS),
   },
 });
+
+/** The `If-Match` a write was sent with. */
+const conditionOf = (header: { "If-Match"?: string | undefined }): WriteCondition => ({ ifMatch: parseIfMatch(header["If-Match"]) });
+
+/** A written game with its new ETag (the one GET now answers), so clients can chain conditional writes. */
+const withEtag = async (game: Game) => ({ game, headers: { ETag: await gameEntityTag(game) } });
 
 export const gamesRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const page = toPage(query);
-    const result = await gamesService(c.env.deps).list({ platform: query.platform }, page);
+    const result = await gamesService(c.env.deps, c.env.defer).list({ platform: query.platform }, page);
     return c.json(result.rows, 200, pageHeaders(new URL(c.req.url), page, result));
   })
   .openapi(getRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).get(id), 200);
+    return c.json(await gamesService(c.env.deps, c.env.defer).get(id), 200);
   })
   .openapi(createGameRoute, async (c) => {
-    const game = await gamesService(c.env.deps).create(c.req.valid("json"));
-    return c.json(game, 201, { Location: `/api/games/${game.id}` });
+    const { game, headers } = await withEtag(await gamesService(c.env.deps, c.env.defer).create(c.req.valid("json")));
+    return c.json(game, 201, { ...headers, Location: `/api/games/${game.id}` });
   })
   .openapi(replaceRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).replace(id, c.req.valid("json")), 200);
+    const replaced = await gamesService(c.env.deps, c.env.defer).replace(id, c.req.valid("json"), conditionOf(c.req.valid("header")));
+    const { game, headers } = await withEtag(replaced);
+    return c.json(game, 200, headers);
   })
   .openapi(patchRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(await gamesService(c.env.deps).patch(id, c.req.valid("json")), 200);
+    const patched = await gamesService(c.env.deps, c.env.defer).patch(id, c.req.valid("json"), conditionOf(c.req.valid("header")));
+    const { game, headers } = await withEtag(patched);
+    return c.json(game, 200, headers);
   })
   .openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
-    await gamesService(c.env.deps).remove(id);
+    await gamesService(c.env.deps, c.env.defer).remove(id, conditionOf(c.req.valid("header")));
     return c.json({ id }, 200);
   });

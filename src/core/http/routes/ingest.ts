@@ -5,18 +5,17 @@ import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
 import { encodeCursor, toPage } from "../pagination";
 import { WRITE_HEADERS } from "../schemas/headers";
+import { integerParam, NO_QUERY, resourceIdParams, strictQuery } from "../schemas/params";
 import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
 const tags = ["Ingestion"];
 const json = <T>(schema: T) => ({ "application/json": { schema } });
-const idParam = z.object({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: "id", in: "path" } }),
-});
+const idParam = resourceIdParams();
 /** Newest first; `cursor` comes from the previous page's `Link` header. */
 const newestFirst = {
-  limit: z.coerce.number().int().min(1).max(50).default(20),
+  limit: integerParam(z.number().int().min(1).max(50)).default(20),
   cursor: z.string().max(200).optional(),
 };
 const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page: `<…>; rel="next"`' } };
@@ -27,7 +26,8 @@ function olderPageLink(url: string, page: { rows: { id: number }[]; hasMore: boo
   if (!page.hasMore || !last) return {};
   const next = new URL(url);
   next.searchParams.set("cursor", encodeCursor(last.id));
-  return { Link: `<${next.href}>; rel="next"` };
+  // Relative, like the games pages' links (src/core/http/pagination.ts).
+  return { Link: `<${next.pathname}${next.search}>; rel="next"` };
 }
 
 const populateRoute = createRoute({
@@ -35,9 +35,13 @@ const populateRoute = createRoute({
   path: "/api/games/populate",
   tags,
   summary: "Run an ingestion now",
-  description: "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`.",
+  description:
+    "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`. " +
+    "Each API key may start one scan per cooldown (`INGEST_POPULATE_COOLDOWN_SECONDS`, 60 s by default): a second call within it " +
+    "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:run")],
+  request: { query: NO_QUERY },
   responses: {
     202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema) },
     ...errorResponses("bad-gateway", "service-unavailable", ...AUTHENTICATED_ERRORS),
@@ -51,7 +55,7 @@ const listRunsRoute = createRoute({
   summary: "List ingestion runs, newest first",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:read")],
-  request: { query: z.object(newestFirst) },
+  request: { query: strictQuery(newestFirst) },
   responses: {
     200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema)) },
     ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
@@ -65,7 +69,7 @@ const getRunRoute = createRoute({
   summary: "One ingestion run with its files",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:read")],
-  request: { params: idParam },
+  request: { query: NO_QUERY, params: idParam },
   responses: {
     200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema) },
     ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
@@ -79,7 +83,7 @@ const listFilesRoute = createRoute({
   summary: "Ledger rows, newest first",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:read")],
-  request: { query: z.object({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
+  request: { query: strictQuery({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
   responses: {
     200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema)) },
     ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
@@ -90,11 +94,14 @@ const retryRoute = createRoute({
   method: "post",
   path: "/api/ingest/files/{id}/retry",
   tags,
-  summary: "Re-enqueue a failed or dead file",
-  description: "Idempotent: a file already queued or processing is returned unchanged. A done file is a 409.",
+  summary: "Re-enqueue a failed, dead or stuck file",
+  description:
+    "Re-enqueues a failed or dead file, or a queued one whose message is lost (never sent, or sent longer ago than the resend bound: " +
+    "3 h with the production queue settings), with a fresh budget of attempts. Idempotent: a file processing, or queued with its message " +
+    "still in the queue, is returned unchanged and nothing is sent. A done file is a 409.",
   security: API_KEY_SECURITY,
   middleware: [requireScope("ingest:run")],
-  request: { params: idParam },
+  request: { query: NO_QUERY, params: idParam },
   responses: {
     202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema) },
     ...errorResponses("validation", "not-found", "conflict", "service-unavailable", ...AUTHENTICATED_ERRORS),
@@ -105,7 +112,7 @@ const beforeId = (cursor: string | undefined, limit: number) => toPage({ limit, 
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>()
   .openapi(populateRoute, async (c) => {
-    const result = await ingestService(c.env.deps).populate();
+    const result = await ingestService(c.env.deps).populate(String(c.get("principal")!.keyId));
     return c.json(result, 202, { Location: result.statusUrl });
   })
   .openapi(listRunsRoute, async (c) => {

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { PLATFORMS, type Platform } from "../../db/schema";
+import { MAX_COUNTED_MATCHES } from "../../repositories/games";
 import { gamesService } from "../../services/games";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
@@ -8,22 +9,30 @@ import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
 import { GameSchema } from "../schemas/game";
 import { PAGE_HEADERS } from "../schemas/headers";
+import { strictQuery } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
+import { text } from "../schemas/text";
 import { API_KEY_SECURITY } from "./security";
 
+/** The longest search term: each extra character is one more trigram for the index to intersect. */
+export const MAX_SEARCH_TERM_LENGTH = 100;
+
 const criteria = {
-  name: z
-    .string()
-    .max(200)
+  name: text()
+    .max(MAX_SEARCH_TERM_LENGTH)
     .optional()
-    .openapi({ description: "Case-insensitive substring of the name; `%` and `_` are literal characters", example: "craft" }),
+    .openapi({
+      description: `Case-insensitive substring of the name, at most ${MAX_SEARCH_TERM_LENGTH} characters; \`%\` and \`_\` are literal characters`,
+      example: "craft",
+    }),
   platform: z.enum(PLATFORMS).optional().openapi({ description: "Exact platform" }),
 };
 
 const SearchBodySchema = z.strictObject(criteria).openapi("GameSearch");
 
 const description =
-  "Case-insensitive partial match on name and exact platform; no criteria returns every game. Paged like the list; the `Link` header always points at the GET form.";
+  "Case-insensitive partial match on name and exact platform; no criteria returns every game. Paged like the list; the `Link` header always points at the GET form. " +
+  `With a name, \`X-Total-Count\` counts at most ${MAX_COUNTED_MATCHES} matches: beyond that it reads ${MAX_COUNTED_MATCHES} with \`X-Total-Count-Relation: gte\`.`;
 
 const responses = {
   200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: { "application/json": { schema: z.array(GameSchema) } } },
@@ -38,7 +47,7 @@ const searchGetRoute = createRoute({
   description,
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
-  request: { query: z.object({ ...pageQueryFields, ...criteria }) },
+  request: { query: strictQuery({ ...pageQueryFields, ...criteria }) },
   responses: { ...responses, ...errorResponses("validation", ...AUTHENTICATED_ERRORS) },
 });
 
@@ -51,7 +60,7 @@ const searchPostRoute = createRoute({
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read"), readCache()],
   request: {
-    query: z.object(pageQueryFields),
+    query: strictQuery(pageQueryFields),
     body: { required: false, content: { "application/json": { schema: SearchBodySchema } } },
   },
   responses: {
@@ -68,7 +77,7 @@ async function search(
   const page = toPage(query);
   // An empty name is no criterion, as in the original API.
   const criteria = { name: filter.name || undefined, platform: filter.platform };
-  const result = await gamesService(c.env.deps).list(criteria, page);
+  const result = await gamesService(c.env.deps, c.env.defer).list(criteria, page);
   const base = new URL("/api/games/search", c.req.url);
   if (criteria.name) base.searchParams.set("name", criteria.name);
   if (criteria.platform) base.searchParams.set("platform", criteria.platform);

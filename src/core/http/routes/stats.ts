@@ -4,6 +4,7 @@ import { ageSeconds, collectStats } from "../../services/stats";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
 import { WRITE_HEADERS } from "../schemas/headers";
+import { NO_QUERY } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
@@ -25,6 +26,7 @@ const statsRoute = createRoute({
   summary: "Game counts and ingestion freshness",
   security: API_KEY_SECURITY,
   middleware: [requireScope("games:read")],
+  request: { query: NO_QUERY },
   responses: {
     200: { description: "Current figures (not cached)", headers: WRITE_HEADERS, content: { "application/json": { schema: StatsSchema } } },
     ...errorResponses(...AUTHENTICATED_ERRORS),

@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../../auth/scopes";
 import type { ApiKeyRow } from "../../db/schema";
+import { resourceIdParams } from "./params";
+import { text } from "./text";
 
 export const ApiKeySchema = z
   .object({
@@ -20,14 +22,12 @@ export const CreatedApiKeySchema = ApiKeySchema.pick({ id: true, name: true, pre
 
 export const ApiKeyInputSchema = z
   .strictObject({
-    name: z.string().trim().min(1).max(100),
+    name: text({ trim: true }).min(1).max(100),
     scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
   })
   .openapi("ApiKeyInput");
 
-export const ApiKeyIdParamSchema = z.object({
-  id: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ param: { name: "id", in: "path" } }),
-});
+export const ApiKeyIdParamSchema = resourceIdParams();
 
 /** The public view of a stored key: everything but its hash. */
 export function toApiKey(row: ApiKeyRow): z.infer<typeof ApiKeySchema> {

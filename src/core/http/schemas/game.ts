@@ -1,6 +1,8 @@
 import { z } from "@hono/zod-openapi";
 import { PLATFORMS, type GameRow, type Platform } from "../../db/schema";
 import { storeIdProblem } from "../../db/store-id";
+import { resourceIdParams } from "./params";
+import { httpUrl, text } from "./text";
 
 const platform = z.enum(PLATFORMS).openapi({ example: "ios" });
 
@@ -35,19 +37,19 @@ export function toGame(row: GameRow): Game {
   return game;
 }
 
-const optionalText = (max: number) => z.string().max(max).nullable().optional();
+const optionalText = (max: number) => text().max(max).nullable().optional();
 
 /** Writable fields and their rules. `id`, `createdAt`, `updatedAt` are read-only and ignored. */
 const writableFields = {
-  name: z.string().trim().min(1).max(200),
+  name: text({ trim: true }).min(1).max(200),
   platform,
-  storeId: z.string().min(1).max(255),
+  storeId: text().min(1).max(255),
   publisherId: optionalText(255),
   publisherName: optionalText(255),
   bundleId: optionalText(255),
   appVersion: optionalText(64),
   isPublished: z.boolean().optional(),
-  iconUrl: z.url({ protocol: /^https?$/ }).max(2048).nullable().optional(),
+  iconUrl: httpUrl(2048).nullable().optional(),
   rank: z.number().int().min(1).max(1_000_000).nullable().optional(),
   id: z.number().int().optional().openapi({ readOnly: true, description: "Ignored; must match the path on PUT/PATCH" }),
   createdAt: z.string().optional().openapi({ readOnly: true, description: "Ignored" }),
@@ -76,13 +78,18 @@ export const GamePatchSchema = z
   .openapi("GamePatch");
 export type GamePatch = z.infer<typeof GamePatchSchema>;
 
-export const GameIdParamSchema = z.object({
-  id: z.coerce
-    .number()
-    .int()
-    .positive()
-    .max(Number.MAX_SAFE_INTEGER)
-    .openapi({ param: { name: "id", in: "path" }, example: 42 }),
-});
+export const GameIdParamSchema = resourceIdParams();
 
 export const DeletedSchema = z.object({ id: z.number().int() }).openapi("Deleted");
+
+/** `If-Match` on PUT, PATCH and DELETE (RFC 9110 §13.1.1); @hono/zod-validator matches header names case-insensitively. */
+export const IfMatchHeaderSchema = z.object({
+  "If-Match": z
+    .string()
+    .optional()
+    .openapi({
+      description:
+        "Apply the write only if the game's current ETag (as `GET /api/games/{id}` or the last write answered it) is one of these strong entity tags, or if the game exists at all for `*`; otherwise 412. Weak tags (`W/\"…\"`) never match.",
+      example: '"9b2cf1ad6d4e4b0f8a1c3e5d7f9b1a2c"',
+    }),
+});

@@ -72,8 +72,19 @@ export const PopulateResultSchema = z
 export type IngestFile = z.infer<typeof IngestFileSchema>;
 export type IngestRun = z.infer<typeof IngestRunSchema>;
 
-/** The public view of a ledger row: internal claim and lease fields stay inside. */
+/** The public view of a ledger row: internal claim, lease and bookkeeping fields stay inside. */
 export function toIngestFile(row: IngestFileRow): IngestFile {
-  const { sendClaim: _c, sendClaimedAt: _ca, leaseToken: _l, leaseExpiresAt: _le, deliveryId: _d, ...visible } = row;
+  const {
+    sendClaim: _c,
+    sendClaimedAt: _ca,
+    leaseToken: _l,
+    leaseExpiresAt: _le,
+    deliveryId: _d,
+    // What they led to is in `status` and `lastError`.
+    abandonedAttempts: _a,
+    requeuedAt: _r,
+    overdueAlertedAt: _o,
+    ...visible
+  } = row;
   return visible;
 }

@@ -21,6 +21,7 @@ export const ProblemSchema = z
     errors: z.array(FieldErrorSchema).optional().openapi({ description: "Per-field problems (400 validation)" }),
     requiredScope: z.string().optional().openapi({ description: "The scope the route needs (403)" }),
     grantedScopes: z.array(z.string()).optional().openapi({ description: "The scopes the key has (403)" }),
+    statusUrl: z.string().optional().openapi({ description: "The run this key started within the populate cooldown (429 from populate)" }),
   })
   .openapi("Problem", { description: "RFC 9457 problem details" });
 

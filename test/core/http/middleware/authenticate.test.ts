@@ -4,8 +4,10 @@ import { sha256Hex } from "../../../../src/core/auth/digest";
 import { generateApiKey } from "../../../../src/core/auth/key-format";
 import { SCOPES } from "../../../../src/core/auth/scopes";
 import { createApp } from "../../../../src/core/app";
+import type { RateLimiter } from "../../../../src/core/ports";
 import { call, callJson, createKey, sampleGame, type CallOptions } from "../../../helpers/api";
-import { callDrained, countRows, expectProblem, randomIp } from "../../../helpers/checks";
+import { callDrained, countRows, expectProblem, insertKey, randomIp } from "../../../helpers/checks";
+import { appWithFaultyKv } from "../../../helpers/faulty-app";
 
 /**
  * Every /api route, the scope it needs, and a request that a caller holding that scope gets a
@@ -70,6 +72,7 @@ async function expectUnauthorized(res: Response, detail: RegExp) {
   expect(res.headers.get("WWW-Authenticate")).toMatch(/^Bearer realm="game-db"$/);
   const problem = await expectProblem(res, 401, "unauthorized");
   expect(problem.detail).toMatch(detail);
+  return problem;
 }
 
 const keys = {} as {
@@ -120,8 +123,11 @@ describe("the auth matrix", () => {
       await expectUnauthorized(await send(r, { key: keys.unknown, ip: randomIp() }), /not recognised/);
     });
 
-    it("with a revoked key → 401", async () => {
-      await expectUnauthorized(await send(r, { key: keys.revoked, ip: randomIp() }), /revoked/);
+    it("with a revoked key → 401 with the unknown key's detail (nothing says the key once existed)", async () => {
+      const revoked = await expectUnauthorized(await send(r, { key: keys.revoked, ip: randomIp() }), /not recognised/);
+      const unknown = await expectUnauthorized(await send(r, { key: keys.unknown, ip: randomIp() }), /not recognised/);
+      expect(revoked.detail).toBe(unknown.detail);
+      expect(revoked.title).toBe(unknown.title);
     });
 
     it("with a key in another scheme (Basic) → 401 as if no key was sent", async () => {
@@ -219,11 +225,11 @@ describe("revocation", () => {
 
     await callJson(`/api/keys/${id}`, 200, { method: "DELETE" });
 
-    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /revoked/);
+    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /not recognised/);
     // KV holds a tombstone, so other isolates stop trusting the key without asking D1.
-    expect(await env.CACHE.get(`auth:${hash}`, "json")).toBe("revoked");
+    expect(await env.CACHE.get(`auth-revoked:${hash}`, "json")).toMatchObject({ keyId: id });
     // And it stays refused (the "revoked" verdict is what gets cached now).
-    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /revoked/);
+    await expectUnauthorized(await call("/api/games", { key, ip: randomIp() }), /not recognised/);
   });
 
   it("leaves the caller's other keys working", async () => {
@@ -249,5 +255,34 @@ describe("rejected callers", () => {
     }
     expect(await countRows("games")).toBe(games);
     expect(await countRows("api_keys")).toBe(apiKeys);
+  });
+});
+
+describe("KV trouble", () => {
+  it("a KV that throws on every read and write: keyed requests are answered from D1, with a warn line per fallback", async () => {
+    const { key, id } = await insertKey(["admin"], "kv-outage");
+    const { fetch, faults, lines } = appWithFaultyKv();
+    faults.failReads = true;
+    faults.failWrites = () => true;
+    const res = await fetch(`/api/keys/${id}`, key);
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(((await res.json()) as { id: number }).id).toBe(id);
+    expect(lines).toContainEqual(expect.objectContaining({ level: "warn", msg: "auth: KV read failed; verifying the key in D1", kvReadFailures: 1 }));
+    // A revoked key is still refused, from D1 alone.
+    const revoked = await insertKey(["admin"], "kv-outage-revoked");
+    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(new Date().toISOString(), revoked.id).run();
+    await expectProblem(await fetch("/api/keys", revoked.key), 401, "unauthorized");
+    expect(lines).toContainEqual(expect.objectContaining({ level: "warn", msg: "revoked API key used", keyId: revoked.id }));
+  });
+
+  it("the per-IP limit still guards the D1 lookups KV cannot spare", async () => {
+    let counted = 0;
+    const refusing: RateLimiter = { limit: async () => (counted++, { allowed: false }) };
+    const { key } = await insertKey(["admin"], "kv-outage-limited");
+    const { fetch, faults } = appWithFaultyKv({ anonymous: refusing });
+    faults.failReads = true;
+    const problem = await expectProblem(await fetch("/api/keys", key), 429, "rate-limited");
+    expect(problem.detail).toMatch(/Rate limit/);
+    expect(counted).toBe(1);
   });
 });

@@ -1,7 +1,9 @@
 import { env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
-import { createKey } from "../../../helpers/api";
-import { callSettled as send, generatedRows, sampleGame, seedRows, type Settled } from "../../../helpers/games";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { callJson, createKey } from "../../../helpers/api";
+import { waitFor } from "../../../helpers/checks";
+import { callSettled as send, DATA_VERSION_KEY, generatedRows, sampleGame, seedRows, type Settled } from "../../../helpers/games";
+import { cacheFaults, isolateDeps } from "../../../support/limited-env";
 
 // Every request here goes through `callSettled`, which waits for the deferred cache write of a
 // MISS before returning, so "the next request is a HIT" does not depend on timing.
@@ -211,6 +213,49 @@ describe("entries are per query", () => {
   });
 });
 
+describe("a cached page serves every host name correctly", () => {
+  it("the Link of a page cached for one host does not send another host's caller there", async () => {
+    const path = "/api/games?limit=3&platform=android";
+    const first = await send(path, { origin: "https://game-db.example.com" });
+    expect(first.headers.get("X-Cache")).toBe("MISS");
+    const other = await send(path, { origin: "https://game-db-staging.example.net" });
+    expect(other.headers.get("X-Cache")).toBe("HIT");
+    for (const res of [first, other]) {
+      const link = res.headers.get("Link")!;
+      // Relative (RFC 8288 resolves it against the request URL): right for either host.
+      expect(link).toMatch(/^<\/api\/games\?[^>]+>; rel="next"$/);
+      expect(link).not.toContain("example");
+    }
+    expect(other.headers.get("Link")).toBe(first.headers.get("Link"));
+  });
+});
+
+describe("refused requests never become entries", () => {
+  it("?junk=<random>, repeated, answers 400 and writes no KV entry", async () => {
+    await warm("/api/games?limit=13");
+    const before = await readEntryCount();
+    for (const path of ["/api/games", "/api/games?limit=13", "/api/games/search?name=cache", `/api/games/${ids[8]}`]) {
+      for (let i = 0; i < 5; i++) {
+        const junk = crypto.randomUUID();
+        const res = await send(`${path}${path.includes("?") ? "&" : "?"}junk=${junk}`);
+        expect(res.status, res.text).toBe(400);
+        expect(json(res).errors).toEqual([expect.objectContaining({ location: "query", path: "junk", code: "unrecognized_key" })]);
+        expect(res.headers.get("X-Cache")).not.toBe("HIT");
+      }
+    }
+    expect(await readEntryCount()).toBe(before);
+    // The valid read is still served from its entry.
+    expect((await send("/api/games?limit=13")).headers.get("X-Cache")).toBe("HIT");
+  });
+
+  it.each(["limit=013", "limit=13&limit=13", "limit=13.0", "limit=1.3e1"])("another spelling of a valid query (%s) is refused, not cached", async (query) => {
+    const before = await readEntryCount();
+    const res = await send(`/api/games?${query}`);
+    expect(res.status, res.text).toBe(400);
+    expect(await readEntryCount()).toBe(before);
+  });
+});
+
 describe("only 200s are cached", () => {
   it.each([
     ["a 404", "/api/games/987654321", 404],
@@ -235,5 +280,98 @@ describe("only 200s are cached", () => {
     const res = await send(path, { key });
     expect(res.status).toBe(403);
     expect(res.text).not.toContain('"storeId"');
+  });
+});
+
+describe("when KV fails, reads and writes still work", () => {
+  afterEach(async () => {
+    cacheFaults.clear();
+    vi.restoreAllMocks();
+    // A bump refused during the test is retried (after up to 8 s): let it land before the next test.
+    await waitFor(async () => isolateDeps(env).dataVersion.pending(), (p) => p === undefined, { timeoutMs: 18_000, what: "pending bumps to land" });
+  }, 20_000);
+
+  const READS: [string, string, { body?: unknown }][] = [
+    ["list", "/api/games?limit=5", {}],
+    ["get", "", {}], // filled with a seeded id below
+    ["search (GET)", "/api/games/search?name=cache&limit=4", {}],
+    ["search (POST)", "/api/games/search?limit=4", { body: { name: "Cache Game 1" } }],
+  ];
+  const reads = () => READS.map(([what, path, options]) => [what, path || `/api/games/${ids[8]}`, options] as const);
+
+  it.each([0, 1, 2, 3])("a read whose KV lookup throws is answered from D1: 200, X-Cache BYPASS, the same body and ETag, 304 on If-None-Match (%#)", async (i) => {
+    const [, path, options] = reads()[i]!;
+    const healthy = await send(path, options);
+    expect(healthy.status).toBe(200);
+
+    cacheFaults.fail("read");
+    const warn = vi.spyOn(console, "warn");
+    const bypassed = await send(path, options);
+    expect(bypassed.status, bypassed.text).toBe(200);
+    expect(bypassed.headers.get("X-Cache")).toBe("BYPASS");
+    expect(bypassed.text).toBe(healthy.text);
+    expect(bypassed.headers.get("ETag")).toBe(healthy.headers.get("ETag"));
+    expect(bypassed.headers.get("Content-Type")).toMatch(/^application\/json/);
+    if (healthy.headers.get("X-Total-Count")) expect(bypassed.headers.get("X-Total-Count")).toBe(healthy.headers.get("X-Total-Count"));
+    expect(warn.mock.calls.map((args) => JSON.parse(String(args[0])))).toContainEqual(
+      expect.objectContaining({ level: "warn", msg: "read cache unavailable; answering uncached", requestId: bypassed.headers.get("X-Request-Id") }),
+    );
+
+    const notModified = await send(path, { ...options, headers: { "If-None-Match": healthy.headers.get("ETag")! } });
+    expect(notModified.status).toBe(304);
+    expect(notModified.headers.get("X-Cache")).toBe("BYPASS");
+    expect(cacheFaults.injected.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("the access log counts a bypass as cache BYPASS", async () => {
+    cacheFaults.fail("read");
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    const res = await send("/api/games?limit=3", { env: { ...env, LOG_LEVEL: "info" } as Env });
+    expect(res.status).toBe(200);
+    const lines = log.mock.calls.map((args) => JSON.parse(String(args[0])));
+    expect(lines).toContainEqual(expect.objectContaining({ msg: "request", requestId: res.headers.get("X-Request-Id"), status: 200, cache: "BYPASS" }));
+  });
+
+  it("a not-found or invalid read is still the route's answer, not a 500", async () => {
+    cacheFaults.fail("read");
+    expect((await send("/api/games/987654321")).status).toBe(404);
+    expect((await send("/api/games?limit=0")).status).toBe(400);
+  });
+
+  it("POST, PUT, PATCH and DELETE succeed and reach D1 while every KV read and write fails; reads show them", async () => {
+    cacheFaults.fail("read");
+    cacheFaults.fail("write");
+    // Not `send`: it would wait for the deferred data-version write, which retries while KV fails.
+    const created = await callJson<{ id: number }>("/api/games", 201, { body: sampleGame({ storeId: "660000001", name: "Outage Made" }) });
+    const id = created.body.id;
+    await callJson(`/api/games/${id}`, 200, { method: "PUT", body: { name: "Outage Put", platform: "ios", storeId: "660000001" } });
+    await callJson(`/api/games/${id}`, 200, { method: "PATCH", body: { appVersion: "9.9.9" } });
+    const row = await env.DB.prepare("SELECT name, app_version FROM games WHERE id = ?").bind(id).first();
+    expect(row).toEqual({ name: "Outage Put", app_version: "9.9.9" });
+    const read = await callJson<{ name: string; appVersion: string }>(`/api/games/${id}`, 200);
+    expect(read.res.headers.get("X-Cache")).toBe("BYPASS");
+    expect(read.body).toMatchObject({ name: "Outage Put", appVersion: "9.9.9" });
+
+    await callJson(`/api/games/${id}`, 200, { method: "DELETE" });
+    expect(await env.DB.prepare("SELECT id FROM games WHERE id = ?").bind(id).first()).toBeNull();
+    // The bump was tried (after the coalescing window) and failed, without failing any request.
+    await waitFor(async () => cacheFaults.injected.some((f) => f.kind === "write" && f.key === DATA_VERSION_KEY), Boolean, { what: "a failed bump" });
+  });
+
+  it("when only KV writes fail, the writer's next read is still fresh (its bump is pending in the isolate)", async () => {
+    // A list no earlier test read: its entry was not stored within the last second (KV's write rate).
+    const path = "/api/games?limit=999";
+    const { hit } = await warm(path);
+    cacheFaults.fail("write");
+    const created = await callJson<{ id: number }>("/api/games", 201, { body: sampleGame({ storeId: "660000002", name: "Unbumped" }) });
+    expect(isolateDeps(env).dataVersion.pending()).toBeDefined();
+    const after = await callJson<{ id: number }[]>(path, 200);
+    expect(after.res.headers.get("X-Cache")).toBe("MISS");
+    expect(after.body.map((g) => g.id)).toEqual([...json<{ id: number }[]>(hit).map((g) => g.id), created.body.id]);
+    cacheFaults.clear();
+    // Once KV takes writes again, the retried bump lands.
+    await waitFor(async () => isolateDeps(env).dataVersion.pending(), (p) => p === undefined, { timeoutMs: 10_000, what: "the retried bump" });
+    await callJson(`/api/games/${created.body.id}`, 200, { method: "DELETE" });
   });
 });

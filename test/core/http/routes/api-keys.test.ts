@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../../src/core/auth/digest";
 import { isWellFormedApiKey } from "../../../../src/core/auth/key-format";
 import { call, callJson, createKey, sampleGame } from "../../../helpers/api";
-import { callDrained, countRows, expectProblem, waitFor } from "../../../helpers/checks";
+import { callDrained, countRows, expectProblem, insertKey, waitFor } from "../../../helpers/checks";
+import { appWithFaultyKv } from "../../../helpers/faulty-app";
 
 interface ApiKeyView {
   id: number;
@@ -165,6 +166,30 @@ describe("DELETE /api/keys/{id}", () => {
     await expectProblem(await call("/api/keys/987654", { method: "DELETE" }), 404, "not-found");
     const after = await env.DB.prepare("SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NOT NULL").first<{ n: number }>();
     expect(after!.n).toBe(before!.n);
+  });
+
+  it("answers 503 with Retry-After when KV refuses the tombstone, after recording the revocation in D1; repeating it answers 200", async () => {
+    const waits: number[] = [];
+    const { fetch, faults, lines } = appWithFaultyKv({ authenticator: { sleep: async (ms) => void waits.push(ms) } });
+    const { id, key, hash } = await insertKey(["games:read"], "kv-refuses-revocation");
+    faults.failWrites = (k) => k === `auth-revoked:${hash}`;
+    const res = await fetch(`/api/keys/${id}`, env.ADMIN_API_KEY, { method: "DELETE" });
+    expect(res.headers.get("Retry-After")).toBe("5");
+    const problem = await expectProblem(res, 503, "service-unavailable");
+    expect(problem.detail).toContain(`API key ${id} is revoked in the database`);
+    expect(problem.detail).toContain("Repeat this DELETE");
+    expect(waits).toEqual([1_100, 2_200]);
+    expect(lines).toContainEqual(expect.objectContaining({ level: "error", msg: "revocation recorded in D1 but not published to KV", keyId: id }));
+    const revokedAt = (await storedKey(id))!.revoked_at;
+    expect(revokedAt).toMatch(ISO);
+    // The isolate that served the DELETE already refuses the key.
+    await expectProblem(await fetch("/api/games", key), 401, "unauthorized");
+
+    faults.failWrites = () => false;
+    const again = await fetch(`/api/keys/${id}`, env.ADMIN_API_KEY, { method: "DELETE" });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as ApiKeyView).revokedAt).toBe(revokedAt);
+    expect(await env.CACHE.get(`auth-revoked:${hash}`, "json")).toEqual({ keyId: id, revokedAt });
   });
 
   it("keeps revoked keys in the list, marked revoked", async () => {

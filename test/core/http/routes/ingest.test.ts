@@ -4,8 +4,9 @@ import { env } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call, callJson, createKey } from "../../../helpers/api";
 import { expectProblem } from "../../../helpers/checks";
+import { nextLink } from "../../../helpers/games";
 import { files, gameCount, putObject, resetIngestState, setFaults, waitForFilesSettled } from "../../../helpers/ingest";
-import { alertsMentioning, grouped, iosRecords, runRows, waitForFile } from "../../../helpers/ingest-scenarios";
+import { alertsMentioning, grouped, iosRecords, runRows, waitForFile, workerDeps } from "../../../helpers/ingest-scenarios";
 
 interface RunView {
   id: number;
@@ -32,20 +33,11 @@ async function seedBucket() {
   await putObject("daily/2021-12-09/README.txt", "not a data file", "text/plain");
 }
 
-const INTERNAL_FIELDS = ["leaseToken", "leaseExpiresAt", "sendClaim", "sendClaimedAt", "lease_token", "send_claim"];
+const INTERNAL_FIELDS = ["leaseToken", "leaseExpiresAt", "sendClaim", "sendClaimedAt", "lease_token", "send_claim", "abandonedAttempts", "requeuedAt", "overdueAlertedAt"];
 const expectNoInternals = (text: string) => {
   for (const field of INTERNAL_FIELDS) expect(text).not.toContain(field);
 };
 
-/** The path and query of a `Link: <…>; rel="next"` header. */
-function nextLink(res: Response): string | null {
-  const link = res.headers.get("Link");
-  if (!link) return null;
-  const match = link.match(/^<([^>]+)>; rel="next"$/);
-  expect(match, link).not.toBeNull();
-  const url = new URL(match![1]!);
-  return url.pathname + url.search;
-}
 
 beforeEach(resetIngestState);
 
@@ -78,8 +70,9 @@ describe("POST /api/games/populate", () => {
       gamesWritten: 35,
     });
 
-    // The same bucket again: nothing new to enqueue.
-    const again = (await callJson("/api/games/populate", 202, { method: "POST" })).body;
+    // The same bucket again (another key: one scan per key per cooldown): nothing new to enqueue.
+    const other = await createKey(["ingest:run"], "second-runner");
+    const again = (await callJson("/api/games/populate", 202, { method: "POST", key: other.key })).body;
     expect(again).toMatchObject({ filesEnqueued: 0, newFiles: 0, objectsListed: 3 });
     expect(again.runId).toBeGreaterThan(body.runId);
   });
@@ -100,6 +93,48 @@ describe("POST /api/games/populate", () => {
 
     const view = (await callJson<RunView>(`/api/ingest/runs/${run!.id}`, 200)).body;
     expect(view).toMatchObject({ status: "failed", inProgress: false, error: run!.error });
+  });
+});
+
+describe("POST /api/games/populate: one scan per key per cooldown", () => {
+  const COOLDOWN = workerDeps().config.ingest.populateCooldownSeconds;
+
+  it("a second call within the cooldown is a 429 with Retry-After and the run the key started; other keys are not held back", async () => {
+    await seedBucket();
+    const runner = await createKey(["ingest:run"], "cooldown-runner");
+    const { body: first } = await callJson("/api/games/populate", 202, { method: "POST", key: runner.key });
+
+    const res = await call("/api/games/populate", { method: "POST", key: runner.key });
+    const problem = await expectProblem(res, 429, "rate-limited");
+    const retryAfter = Number(res.headers.get("Retry-After"));
+    expect(retryAfter).toBeGreaterThan(COOLDOWN - 10);
+    expect(retryAfter).toBeLessThanOrEqual(COOLDOWN);
+    expect(problem).toMatchObject({ statusUrl: first.statusUrl });
+    expect(problem.detail).toContain(`run ${first.runId}`);
+    // Refused before touching anything: no run recorded, no listing.
+    expect((await runRows()).map((r) => r.id)).toEqual([first.runId]);
+
+    // Another key (here the admin key) scans at once.
+    const { body: other } = await callJson("/api/games/populate", 202, { method: "POST" });
+    expect(other.runId).toBeGreaterThan(first.runId);
+  });
+
+  it("the key may scan again once the cooldown has passed", async () => {
+    const runner = await createKey(["ingest:run"], "patient-runner");
+    const { body: first } = await callJson("/api/games/populate", 202, { method: "POST", key: runner.key });
+    await expectProblem(await call("/api/games/populate", { method: "POST", key: runner.key }), 429, "rate-limited");
+    // The clock moves on: the run was started just over the cooldown ago.
+    const past = new Date(Date.now() - (COOLDOWN + 1) * 1000).toISOString();
+    await env.DB.prepare("UPDATE ingest_runs SET started_at = ? WHERE id = ?").bind(past, first.runId).run();
+    const { body: second } = await callJson("/api/games/populate", 202, { method: "POST", key: runner.key });
+    expect(second.runId).toBeGreaterThan(first.runId);
+  });
+
+  it("of five concurrent calls by one key, exactly one starts a scan", async () => {
+    const runner = await createKey(["ingest:run"], "eager-runner");
+    const responses = await Promise.all(Array.from({ length: 5 }, () => call("/api/games/populate", { method: "POST", key: runner.key })));
+    expect(responses.map((r) => r.status).sort()).toEqual([202, 429, 429, 429, 429]);
+    expect(await runRows()).toHaveLength(1);
   });
 });
 
@@ -163,7 +198,10 @@ describe("GET /api/ingest/runs and /api/ingest/runs/{id}", () => {
 
   it("lists runs newest first and pages them with `limit` and `Link`", async () => {
     const ids: number[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await callJson("/api/games/populate", 202, { method: "POST" })).body.runId);
+    for (let i = 0; i < 3; i++) {
+      const runner = await createKey(["ingest:run"], `runner-${i}`);
+      ids.push((await callJson("/api/games/populate", 202, { method: "POST", key: runner.key })).body.runId);
+    }
     const newestFirst = [...ids].reverse();
 
     const all = await callJson<RunView[]>("/api/ingest/runs", 200);

@@ -233,10 +233,10 @@ describe("bad search requests", () => {
     expect(problem.errors).toEqual([expect.objectContaining({ location: "body", path: "title", code: "unrecognized_key" })]);
   });
 
-  it("400 for a name of the wrong type or over 200 characters", async () => {
+  it("400 for a name of the wrong type or over 100 characters", async () => {
     const wrongType = await expectProblem(await call("/api/games/search", { body: { name: 42 } }));
     expect(wrongType.errors).toContainEqual(expect.objectContaining({ location: "body", path: "name" }));
-    const tooLong = await expectProblem(await call(`/api/games/search?name=${"a".repeat(201)}`));
+    const tooLong = await expectProblem(await call(`/api/games/search?name=${"a".repeat(101)}`));
     expect(tooLong.errors).toContainEqual(expect.objectContaining({ location: "query", path: "name" }));
   });
 
