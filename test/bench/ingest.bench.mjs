@@ -32,6 +32,7 @@
 // Full run: about 3 minutes and 1.3 GB of temporary disk (the 400 MiB file, s3rver's copies).
 //
 // Usage: npm run bench:ingest [-- --quick] [-- --records 100000] [-- --no-gzip] [-- --json out.json]
+//        npm run bench:ingest -- --large [N]   only the caps scenario: N slim NDJSON records (default 500,000)
 //   --quick         20,000-record generated file (smoke run, about 45 s)
 //   --records N     size of the generated file (default 100,000)
 //   --no-gzip       skip the gzip scenario
@@ -69,6 +70,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: "boolean", default: false },
     records: { type: "string" },
+    large: { type: "string" },
     "no-gzip": { type: "boolean", default: false },
     "no-wait": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
@@ -80,6 +82,9 @@ const QUICK = args.quick;
 const RECORDS = Number(args.records ?? (QUICK ? 20_000 : 100_000));
 if (!Number.isInteger(RECORDS) || RECORDS < 3) throw new Error(`--records: ${args.records} is not a usable record count`);
 const WITH_GZIP = !args["no-gzip"];
+/** `--large N`: only the cap scenario, a file of N slim records (default 500,000, the record cap). */
+const LARGE = args.large === undefined ? null : Number(args.large || 500_000);
+if (LARGE !== null && (!Number.isInteger(LARGE) || LARGE < 1)) throw new Error(`--large: ${args.large} is not a record count`);
 const DATA_DIR = process.env.BENCH_DATA_DIR ?? path.join(root, "test/fixtures");
 const SAMPLE_FILES = ["ios.top100.json", "android.top100.json"];
 /** The bucket and prefix of wrangler.toml (top level); only the endpoint is the bench's. */
@@ -209,6 +214,39 @@ async function generateFile(file, count, samples) {
   return statSync(file).size;
 }
 
+/**
+ * Writes `count` slim records as NDJSON: only the fields Game DB reads (about 250 bytes each, a
+ * sixth of a sample record), alternating iOS and Android with unique ids — the largest file the
+ * caps let through by record count (500,000 records, ~130 MB, far below the 1 GiB byte cap).
+ */
+async function generateSlimFile(file, count) {
+  const out = createWriteStream(file);
+  let buffer = "";
+  for (let n = 0; n < count; n++) {
+    const ios = n % 2 === 0;
+    const id = ios ? 3_000_000_000 + n : `com.bench.slim${n}`;
+    const record = {
+      os: ios ? "ios" : "android",
+      app_id: id,
+      name: `${SUFFIXES[n % SUFFIXES.length]} Game ${n}`,
+      publisher_id: ios ? 500_000 + (n % 997) : `pub${n % 997}`,
+      publisher_name: `Publisher ${n % 997}`,
+      bundle_id: ios ? `com.bench.slim${n}` : id,
+      version: `1.${n % 50}.0`,
+      icon_url: `https://example.com/icons/${n}.png`,
+      rank: (n % 100_000) + 1,
+    };
+    buffer += `${JSON.stringify(record)}\n`;
+    if (buffer.length > 1 << 20) {
+      if (!out.write(buffer)) await once(out, "drain");
+      buffer = "";
+    }
+  }
+  out.end(buffer);
+  await once(out, "finish");
+  return statSync(file).size;
+}
+
 async function gzipFile(from, to) {
   await pipeline(createReadStream(from), createGzip(), createWriteStream(to));
   return statSync(to).size;
@@ -222,6 +260,7 @@ const STAGES_WORKER = `
 import { guardedChunks, gunzipIfNeeded } from "../../src/core/ingest/parse/guarded-body";
 import { fileRecords } from "../../src/core/ingest/parse/file-records";
 import { toGameRecord } from "../../src/core/ingest/record";
+import { StagingPayloads, stagingJson } from "../../src/core/ingest/apply-file";
 
 /** Experiment, not product code: hands the parser chunks of at least "size" bytes. */
 async function* coalesce(chunks, size) {
@@ -286,7 +325,7 @@ export default {
       }
       return Response.json(out);
     }
-    let pending = [];
+    const payloads = new StagingPayloads(1900000);
     const source = url.searchParams.get("coalesce") ? coalesce(chunks, Number(url.searchParams.get("coalesce"))) : chunks;
     for await (const record of fileRecords(source, target)) {
       out.records++;
@@ -294,15 +333,12 @@ export default {
       const result = "error" in record ? { ok: false } : toGameRecord(record.value, record.group);
       if (!result.ok) continue;
       out.valid++;
-      const g = result.game;
-      // The staging payload of apply-file.ts stageGames: one JSON parameter per 500 games.
-      pending.push([g.platform, g.storeId, g.name, g.bundleId, g.publisherId, g.publisherName, g.appVersion, g.iconUrl, g.rank]);
-      if (pending.length === 500) {
-        out.payloadBytes += JSON.stringify(pending).length;
-        pending = [];
-      }
+      // The staging payloads of apply-file.ts, as the consumer packs them (INGEST_LIMITS.stagePayloadBytes).
+      const full = payloads.add(stagingJson(result.game));
+      if (full) out.payloadBytes += full.length;
     }
-    if (pending.length) out.payloadBytes += JSON.stringify(pending).length;
+    const last = payloads.take();
+    if (last) out.payloadBytes += last.length;
     return Response.json(out);
   },
 };
@@ -873,8 +909,10 @@ async function main() {
   });
   const gitRevision = (await run("git", ["describe", "--always", "--dirty"]).catch(() => "unknown")).trim();
   await waitForOtherBenchmarks();
-  log(`${QUICK ? "quick" : "full"} run: generated file of ${fmt(RECORDS)} records${WITH_GZIP ? " (+ gzip)" : ""}`);
+  if (LARGE === null) log(`${QUICK ? "quick" : "full"} run: generated file of ${fmt(RECORDS)} records${WITH_GZIP ? " (+ gzip)" : ""}`);
+  else log(`caps run: ${fmt(LARGE)} slim records`);
 
+  if (LARGE !== null) return runLarge(started, env, gitRevision, command);
   const tmp = await mkdtemp(path.join(os.tmpdir(), "game-db-ingest-bench-"));
   let s3;
   const workers = [];
@@ -1011,6 +1049,66 @@ async function main() {
         s3.child.kill("SIGTERM");
         await once(s3.child, "exit").catch(() => undefined);
       }
+    }
+    if (args.keep) log(`kept ${tmp}`);
+    else await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `--large N`: the caps scenario. One NDJSON file of N slim records (N = 500,000 by default, the
+ * record cap) through populate → queue → consumer → D1, with the D1 counters: how many staging
+ * statements it takes (against the 950 the query budget allows), how long the atomic commit batch
+ * runs (against D1's 30 s per batch), and the Worker's CPU per record.
+ */
+async function runLarge(started, env, gitRevision, command) {
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "game-db-ingest-bench-"));
+  let s3;
+  let worker;
+  try {
+    const bundleDir = path.join(tmp, "bundle");
+    await mkdir(bundleDir, { recursive: true });
+    const entry = await prepareWorker(bundleDir);
+    const { nodeParser } = await bundleProductCode(path.join(tmp, "stages"));
+    const name = `slim-${LARGE}.ndjson`;
+    const file = path.join(tmp, name);
+    const size = await generateSlimFile(file, LARGE);
+    log(`generated ${name}: ${mib(size)}`);
+    const expect = await nodePass(nodeParser, file, { validate: true });
+    s3 = await spawnLocalS3({ dir: path.join(tmp, "s3"), bucket: BUCKET });
+    worker = await startWorker(entry, s3.port, null);
+    const scenario = {
+      id: "large",
+      ...(await ingest(worker, s3, `${fmt(LARGE)} slim records (NDJSON)`, [{ key: `${PREFIX}2021-12-12/${name}`, path: file, expect }], {
+        expectGamesWritten: expect.distinct,
+        expectGamesTotal: expect.distinct,
+      })),
+    };
+    const q = scenario.counters.queue ?? {};
+    const staging = q["stage games"]?.statements ?? 0;
+    const commitMs = q["commit: (batch)"]?.ms ?? NaN;
+    const queries = sumCounters(q).statements;
+    const files = [{ name, layout: "NDJSON, slim records (Game DB's fields only)", size, expect }];
+    const results = { env, gitRevision, command, files, scenarios: [scenario], breakdown: null };
+    results.verdicts = [
+      { name: "D1 queries of the consumer ≤ 1,000 per invocation", pass: queries <= 1_000, detail: `${fmt(queries)} queries, of which ${fmt(staging)} staging statements (budget 950)` },
+      { name: "commit batch well under D1's 30 s per batch", pass: commitMs < 10_000, detail: `${fmt(commitMs / 1000, 2)} s for ${fmt(expect.distinct)} games` },
+      {
+        name: "Worker CPU well under `cpu_ms` = 300,000",
+        pass: scenario.cpu.workerdS < 100,
+        detail: `workerd used ${fmt(scenario.cpu.workerdS, 1)} CPU s in all (the Worker, and locally D1's SQLite too): ${fmt((scenario.cpu.workerdS * 1e6) / LARGE, 1)} µs per record`,
+      },
+    ];
+    console.log(report(results));
+    if (args.json) await writeFile(args.json, JSON.stringify(results, null, 2));
+    const problems = [...scenario.problems, ...worker.errors.map((e) => `the Worker logged: ${e}`)];
+    log(`done in ${fmt((performance.now() - started) / 1000)} s`);
+    if (problems.length) throw new BenchFailure(problems.join("\n  "));
+  } finally {
+    await worker?.mf.dispose().catch(() => undefined);
+    if (s3?.child.exitCode === null) {
+      s3.child.kill("SIGTERM");
+      await once(s3.child, "exit").catch(() => undefined);
     }
     if (args.keep) log(`kept ${tmp}`);
     else await rm(tmp, { recursive: true, force: true });

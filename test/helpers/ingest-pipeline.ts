@@ -33,6 +33,8 @@ export interface GameSnapshotRow {
   created_at: string;
   updated_at: string;
   source_key: string | null;
+  source_at: string | null;
+  source_file_id: number | null;
 }
 
 /** Every column of every game, in a stable order. */

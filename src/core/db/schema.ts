@@ -24,11 +24,15 @@ export const games = sqliteTable(
     createdAt: text("created_at").notNull(),
     updatedAt: text("updated_at").notNull(),
     /**
-     * S3 key of the ranking file that last set this game's ingested fields. Keys are
-     * date-prefixed, so an older file ingested late (a backfill, a retried dead file) never
-     * overwrites what a newer one wrote. Internal: not part of the API's Game.
+     * Provenance of the game's ingested fields, internal (not part of the API's Game): the S3
+     * key and ledger row of the file that last set them, and that file's timestamp
+     * (src/core/ingest/source-time.ts, ISO-8601 UTC with milliseconds). A file whose
+     * (timestamp, ledger id) is older than the game's never overwrites it, so a backfill or a
+     * replayed dead file cannot roll newer data back, whatever the keys look like.
      */
     sourceKey: text("source_key"),
+    sourceAt: text("source_at"),
+    sourceFileId: integer("source_file_id"),
   },
   (t) => [
     uniqueIndex("games_platform_store_id_uq").on(t.platform, t.storeId),

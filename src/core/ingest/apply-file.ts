@@ -1,7 +1,8 @@
 import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import type { Database } from "../db/database";
-import { games, ingestFiles, ingestStaging, type RejectionSample } from "../db/schema";
+import { games, ingestFiles, ingestStaging, type IngestFileRow, type RejectionSample } from "../db/schema";
 import type { GameRecord } from "./record";
+import { fileTimestamp } from "./source-time";
 
 /** Columns a data file provides, in the order records are encoded for staging. */
 const FILE_COLUMNS = ["platform", "store_id", "name", "bundle_id", "publisher_id", "publisher_name", "app_version", "icon_url", "rank"] as const;
@@ -32,27 +33,82 @@ function differs(left: string, right: string): SQL {
 }
 
 /**
- * Should a file with key `incomingKey` overwrite the game `existing`? Only if the game differs
- * and the file is not older than the one that last wrote it: keys are date-prefixed
- * (`daily/2021-12-09/…`), so an old file ingested late (a backfill, a replayed dead file) adds
- * the games it alone has but does not roll newer rankings back.
+ * Should a file overwrite the game `existing`? Only if the game differs and the file is not
+ * older than the one that last wrote it: files are ordered by their timestamp
+ * (source-time.ts: a date in the key, else LastModified), never by key text, so an old file
+ * ingested late (a backfill, a replayed dead file) adds the games it alone has but does not
+ * roll newer rankings back. Equal timestamps are ordered by ledger id (the file version the
+ * scanner recorded later wins), so the end state does not depend on the order files are
+ * processed in; the same file applied again counts as not older.
  */
-function shouldOverwrite(existing: string, incoming: string, incomingKey: SQL): SQL {
-  return sql`(${differs(existing, incoming)} AND ${incomingKey} >= coalesce(${raw(existing)}.source_key, ''))`;
+function shouldOverwrite(existing: string, incoming: string, incomingAt: SQL, incomingFileId: SQL): SQL {
+  const e = raw(existing);
+  return sql`(${differs(existing, incoming)} AND (${e}.source_at IS NULL OR ${incomingAt} > ${e}.source_at
+    OR (${incomingAt} = ${e}.source_at AND ${incomingFileId} >= coalesce(${e}.source_file_id, 0))))`;
+}
+
+/** One game as a staging row: a JSON array of FILE_COLUMNS, in their order. */
+export const stagingJson = (game: GameRecord): string => JSON.stringify(encode(game));
+
+/** UTF-8 length of `text` without encoding it. */
+function utf8Length(text: string): number {
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 2; // a surrogate pair: 2 code units, 4 bytes
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
 }
 
 /**
- * Adds parsed games to the file's staging area. One bound parameter carries the whole chunk as
- * JSON (json_each unpacks it), which keeps every statement far below D1's limit of 100 bound
- * parameters however many records it holds. A game seen twice keeps its last record and best
- * (lowest) rank.
+ * Packs staging rows (`stagingJson`) into JSON-array payloads of at most `maxBytes` UTF-8 bytes,
+ * each the single bound value of one staging statement: as few statements as D1's limit on a
+ * value allows (2,000,000 bytes), whatever the size of the records. A row is never split; one
+ * larger than `maxBytes` (impossible for validated games, which are a few KB at most) would be
+ * a payload of its own.
  */
-export async function stageGames(db: Database, lease: string, fileId: number, games: GameRecord[]): Promise<void> {
-  if (games.length === 0) return;
+export class StagingPayloads {
+  #rows: string[] = [];
+  #bytes = 2; // "[" and "]"
+
+  constructor(private readonly maxBytes: number) {}
+
+  /** Adds a row; returns the payload it closed when the row did not fit in it. */
+  add(row: string): string | undefined {
+    const size = utf8Length(row);
+    // Each row after the first costs a comma too.
+    const full = this.#rows.length > 0 && this.#bytes + 1 + size > this.maxBytes ? this.take() : undefined;
+    this.#bytes += (this.#rows.length > 0 ? 1 : 0) + size;
+    this.#rows.push(row);
+    return full;
+  }
+
+  /** The rows added since the last payload, as one (undefined when there are none). */
+  take(): string | undefined {
+    if (this.#rows.length === 0) return undefined;
+    const payload = `[${this.#rows.join(",")}]`;
+    this.#rows = [];
+    this.#bytes = 2;
+    return payload;
+  }
+}
+
+/**
+ * Adds a payload of staging rows (`StagingPayloads`) to the file's staging area. One bound
+ * parameter carries them all (json_each unpacks it), which keeps every statement far below D1's
+ * limit of 100 bound parameters and its SQL text constant. A game seen twice keeps its last
+ * record and best (lowest) rank.
+ */
+export async function stageGames(db: Database, lease: string, fileId: number, payload: string): Promise<void> {
   const extract = FILE_COLUMNS.map((_, i) => `json_extract(value, '$[${i}]')`).join(", ");
   await db.run(sql`
     INSERT INTO ingest_staging (lease_token, file_id, ${raw(FILE_COLUMNS.join(", "))})
-    SELECT ${lease}, ${fileId}, ${raw(extract)} FROM json_each(${JSON.stringify(games.map(encode))}) WHERE true
+    SELECT ${lease}, ${fileId}, ${raw(extract)} FROM json_each(${payload}) WHERE true
     ON CONFLICT (lease_token, platform, store_id) DO UPDATE SET
       ${raw(MERGED_COLUMNS.filter((c) => c !== "rank").map((c) => `${c} = excluded.${c}`).join(", "))},
       rank = CASE WHEN ingest_staging.rank IS NULL THEN excluded.rank
@@ -82,12 +138,14 @@ export interface Applied {
 export async function commitFile(
   db: Database,
   lease: string,
-  file: { id: number; key: string },
+  file: Pick<IngestFileRow, "id" | "key" | "lastModified" | "createdAt">,
   outcome: FileOutcome,
   now: Date,
 ): Promise<Applied | undefined> {
   const at = now.toISOString();
   const fileId = file.id;
+  const sourceAt = fileTimestamp(file);
+  const newer = (existing: string, incoming: string) => shouldOverwrite(existing, incoming, sql`${sourceAt}`, sql`${fileId}`);
   const heldByUs = and(eq(ingestFiles.id, fileId), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing"));
   const staged = db
     // Every column of `games`, in table order (drizzle checks); a NULL id lets SQLite assign it.
@@ -106,6 +164,8 @@ export async function commitFile(
       createdAt: sql<string>`${at}`.as("created_at"),
       updatedAt: sql<string>`${at}`.as("updated_at"),
       sourceKey: sql<string>`${file.key}`.as("source_key"),
+      sourceAt: sql<string>`${sourceAt}`.as("source_at"),
+      sourceFileId: sql<number>`${fileId}`.as("source_file_id"),
     })
     .from(ingestStaging)
     .where(
@@ -116,7 +176,7 @@ export async function commitFile(
         // each conflicting row still draws an AUTOINCREMENT id, so the statement would write
         // sqlite_sequence: an identical file would not be a write-free re-ingest.
         sql`NOT EXISTS (SELECT 1 FROM games g WHERE g.platform = ingest_staging.platform AND g.store_id = ingest_staging.store_id
-              AND NOT ${shouldOverwrite("g", "ingest_staging", sql`${file.key}`)})`,
+              AND NOT ${newer("g", "ingest_staging")})`,
       ),
     );
 
@@ -130,7 +190,7 @@ export async function commitFile(
         gamesWritten: sql`(
           SELECT count(*) FROM ingest_staging s
           LEFT JOIN games g ON g.platform = s.platform AND g.store_id = s.store_id
-          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${shouldOverwrite("g", "s", sql`${file.key}`)}))`,
+          WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${newer("g", "s")}))`,
       })
       .where(heldByUs),
     db
@@ -143,8 +203,10 @@ export async function commitFile(
           isPublished: true,
           updatedAt: sql.raw("excluded.updated_at"),
           sourceKey: sql.raw("excluded.source_key"),
+          sourceAt: sql.raw("excluded.source_at"),
+          sourceFileId: sql.raw("excluded.source_file_id"),
         },
-        setWhere: shouldOverwrite("games", "excluded", sql.raw("excluded.source_key")),
+        setWhere: newer("games", "excluded"),
       }),
     db.delete(ingestStaging).where(eq(ingestStaging.leaseToken, lease)),
     db

@@ -2,21 +2,20 @@ import { describeError } from "../log";
 import type { RejectionSample } from "../db/schema";
 import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
-import { commitFile, discardAttempt, discardOtherAttempts, stageGames } from "./apply-file";
+import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "./apply-file";
 import { retryDelaySeconds } from "./backoff";
 import { alertDeps, type IngestDeps } from "./deps";
 import { classify } from "./errors";
 import { ledger } from "./ledger";
+import { formatCount, INGEST_LIMITS, limitExceeded, stagingBudget } from "./limits";
 import { IngestMessageSchema, type IngestMessage } from "./message";
 import { fileRecords } from "./parse/file-records";
 import { guardedChunks, gunzipIfNeeded } from "./parse/guarded-body";
-import { toGameRecord, type GameRecord } from "./record";
+import { toGameRecord } from "./record";
 
 /** What to tell the queue about one message. */
 export type Decision = { action: "ack" } | { action: "retry"; delaySeconds: number };
 
-/** Games staged per statement (one JSON parameter; ~250 bytes each). */
-const STAGE_CHUNK = 500;
 const MAX_REJECTION_SAMPLES = 5;
 /** A download that delivers nothing for this long is treated as a dropped connection. */
 const BODY_IDLE_TIMEOUT_MS = 30_000;
@@ -108,45 +107,53 @@ async function notClaimed(message: IngestMessage, deps: IngestDeps): Promise<Dec
   return ack;
 }
 
-/** Downloads the file and stages its valid games, counting and sampling the rejected records. */
+/**
+ * Downloads the file and stages its valid games, counting and sampling the rejected records.
+ * Every cap of `IngestLimits` is enforced on the way, so that a file too big for one invocation
+ * fails with a permanent error naming the cap instead of killing the consumer.
+ */
 async function stageFile(message: IngestMessage, lease: string, deps: IngestDeps) {
+  const limits = deps.limits ?? INGEST_LIMITS;
   const what = `s3://${deps.config.ingest.s3.bucket}/${message.key}`;
   const { body, contentLength } = await deps.s3.getObject(message.key, message.etag);
-  const chunks = gunzipIfNeeded(guardedChunks(body, { contentLength, idleTimeoutMs: BODY_IDLE_TIMEOUT_MS, what }), what);
+  const download = guardedChunks(body, { contentLength, idleTimeoutMs: BODY_IDLE_TIMEOUT_MS, what, maxBytes: limits.maxFileBytes });
+  const chunks = gunzipIfNeeded(download, what, { maxBytes: limits.maxFileBytes, maxRatio: limits.maxGzipRatio, ratioGraceBytes: limits.gzipRatioGraceBytes });
+  const budget = stagingBudget(limits, what);
+  const payloads = new StagingPayloads(limits.stagePayloadBytes);
 
   let recordsSeen = 0;
   let recordsRejected = 0;
   const rejectionSamples: RejectionSample[] = [];
-  let pending: GameRecord[] = [];
-  // One staging statement in flight while the next chunk parses: D1 and parsing overlap.
+  // One staging statement in flight while the next payload fills: D1 and parsing overlap.
   let inflight: Promise<void> = Promise.resolve();
-  const flush = async () => {
+  const stage = async (payload: string | undefined) => {
+    if (payload === undefined) return;
     await inflight;
-    const chunk = pending;
-    pending = [];
-    inflight = stageGames(deps.db, lease, message.fileId, chunk);
+    budget.spend(1, `staging statement ${budget.spent + 1}`);
+    inflight = stageGames(deps.db, lease, message.fileId, payload);
     inflight.catch(() => undefined);
   };
 
   try {
-    for await (const record of fileRecords(chunks, what)) {
-      recordsSeen++;
+    for await (const record of fileRecords(chunks, what, { maxRecordBytes: limits.maxRecordBytes })) {
+      if (++recordsSeen > limits.maxRecords) {
+        throw limitExceeded("too-many-records", `${what}: more than ${formatCount(limits.maxRecords)} records, the cap per file`);
+      }
       const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
       if (result.ok) {
-        pending.push(result.game);
-        if (pending.length >= STAGE_CHUNK) await flush();
+        await stage(payloads.add(stagingJson(result.game)));
       } else {
         recordsRejected++;
         if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
       }
     }
+    await stage(payloads.take());
+    await inflight;
   } catch (error) {
     // Let the staging statement still in flight land first, so that the caller's cleanup of
     // this attempt's rows runs after it and leaves none behind.
     await inflight.catch(() => undefined);
     throw error;
   }
-  await flush();
-  await inflight;
   return { recordsSeen, recordsRejected, rejectionSamples };
 }

@@ -3,6 +3,7 @@ import type { Database } from "../db/database";
 import type { Logger } from "../log";
 import type { KeyValueStore, MessageQueue } from "../ports";
 import type { DataVersion } from "../services/data-version";
+import type { IngestLimits } from "./limits";
 import type { IngestMessage } from "./message";
 import type { S3Client } from "./s3/s3-client";
 
@@ -17,6 +18,8 @@ export interface IngestDeps {
   s3: S3Client;
   ingestQueue: MessageQueue<IngestMessage>;
   now(): Date;
+  /** The caps a file must respect; INGEST_LIMITS unless a test sets smaller ones. */
+  limits?: IngestLimits;
 }
 
 export const alertDeps = (deps: IngestDeps) => ({

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { commitFile, stageGames } from "../../../src/core/ingest/apply-file";
+import { commitFile, stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { ledger } from "../../../src/core/ingest/ledger";
 import type { IngestMessage } from "../../../src/core/ingest/message";
@@ -47,8 +47,8 @@ async function scanHeld(objects: Record<string, BodyInit>, deps = realDeps()): P
   return queue.held;
 }
 
-/** Games without their autoincrement id, keyed by natural key: comparable across resets. */
-const withoutIds = (rows: GameSnapshotRow[]) => rows.map(({ id: _id, ...rest }) => rest);
+/** Games without the ids a reset renumbers (their own, their source file's): comparable across resets. */
+const withoutIds = (rows: GameSnapshotRow[]) => rows.map(({ id: _id, source_file_id: _file, ...rest }) => rest);
 
 /** The ledger row minus the columns a reset renumbers (ids, the send's random id) and the upload time. */
 async function ledgerState(id: number) {
@@ -155,9 +155,8 @@ describe("consumer: redelivery and idempotence", () => {
     const past = new Date(Date.now() - 60_000);
     const stalled = await files.claimFile(message!.fileId, message!.etag, "stalled-lease", past, past);
     expect(stalled).toBeDefined();
-    await stageGames(deps.db, "stalled-lease", message!.fileId, [
-      { platform: "ios", storeId: "999", name: "Stale", bundleId: null, publisherId: null, publisherName: null, appVersion: null, iconUrl: null, rank: 1 },
-    ]);
+    const stale = { platform: "ios", storeId: "999", name: "Stale", bundleId: null, publisherId: null, publisherName: null, appVersion: null, iconUrl: null, rank: 1 } as const;
+    await stageGames(deps.db, "stalled-lease", message!.fileId, `[${stagingJson(stale)}]`);
 
     // A redelivery takes over the expired lease and finishes the file.
     expect(await processIngestMessage(message!, 2, deps)).toEqual({ action: "ack" });
@@ -168,7 +167,7 @@ describe("consumer: redelivery and idempotence", () => {
 
     // The stalled delivery wakes up and tries to commit: nothing happens.
     const outcome = { recordsSeen: 1, recordsRejected: 0, rejectionSamples: [] };
-    expect(await commitFile(deps.db, "stalled-lease", { id: message!.fileId, key: message!.key }, outcome, new Date())).toBeUndefined();
+    expect(await commitFile(deps.db, "stalled-lease", stalled!, outcome, new Date())).toBeUndefined();
     expect(await gamesSnapshot()).toEqual(games);
     expect(await fileRow(message!.fileId)).toEqual(done);
     expect(await stagingCount()).toBe(0);

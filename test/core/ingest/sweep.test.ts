@@ -3,7 +3,7 @@
 // never calls S3.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { stageGames } from "../../../src/core/ingest/apply-file";
+import { stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
 import { ledger } from "../../../src/core/ingest/ledger";
 import type { GameRecord } from "../../../src/core/ingest/record";
 import { runScan } from "../../../src/core/ingest/scanner";
@@ -23,6 +23,9 @@ const game = (i: number): GameRecord => ({
   rank: i,
 });
 
+/** One staging payload of `games`, as the consumer packs them. */
+const payload = (games: GameRecord[]) => `[${games.map(stagingJson).join(",")}]`;
+
 const stagedLeases = async () =>
   (await env.DB.prepare("SELECT lease_token, count(*) AS n FROM ingest_staging GROUP BY lease_token ORDER BY lease_token").all<{ lease_token: string; n: number }>()).results;
 
@@ -40,13 +43,13 @@ describe("ledger sweep", () => {
     const now = new Date();
 
     // A: an attempt staged 1,200 rows and was killed; a later attempt finished the file.
-    await stageGames(realDeps().db, "killed-a", killedThenDone!.id, Array.from({ length: 1_200 }, (_, i) => game(i)));
+    await stageGames(realDeps().db, "killed-a", killedThenDone!.id, payload(Array.from({ length: 1_200 }, (_, i) => game(i))));
     await env.DB.prepare("UPDATE ingest_files SET status = 'done', finished_at = ? WHERE id = ?").bind(now.toISOString(), killedThenDone!.id).run();
     // B: a consumer is staging right now under a live lease.
     expect(await book.claimFile(live!.id, live!.etag, "live-b", new Date(now.getTime() + 600_000), now)).toBeDefined();
-    await stageGames(realDeps().db, "live-b", live!.id, [game(9_001), game(9_002)]);
+    await stageGames(realDeps().db, "live-b", live!.id, payload([game(9_001), game(9_002)]));
     // C: killed, and the ledger then gave up on the file (dead): no claim will ever clean it.
-    await stageGames(realDeps().db, "killed-c", killedThenDead!.id, [game(9_100)]);
+    await stageGames(realDeps().db, "killed-c", killedThenDead!.id, payload([game(9_100)]));
     await env.DB.prepare("UPDATE ingest_files SET status = 'dead' WHERE id = ?").bind(killedThenDead!.id).run();
     expect(await stagingCount()).toBe(1_203);
     const s3CallsBefore = (await s3Requests()).length;

@@ -26,14 +26,14 @@ export const GameSchema = z
 
 export type Game = z.infer<typeof GameSchema>;
 /** Columns of `games` that stay internal. */
-type InternalColumns = "sourceKey";
+type InternalColumns = "sourceKey" | "sourceAt" | "sourceFileId";
 // The API shape is the row shape minus internal columns: if either side changes, this stops compiling.
 const _sameShape: [Game, Omit<GameRow, InternalColumns>] extends [Omit<GameRow, InternalColumns>, Game] ? true : never = true;
 void _sameShape;
 
 /** The API view of a stored game. */
 export function toGame(row: GameRow): Game {
-  const { sourceKey: _sourceKey, ...game } = row;
+  const { sourceKey: _sourceKey, sourceAt: _sourceAt, sourceFileId: _sourceFileId, ...game } = row;
   return game;
 }
 

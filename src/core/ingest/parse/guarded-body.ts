@@ -1,14 +1,26 @@
+import { Gunzip } from "fflate";
 import { IngestError } from "../errors";
+import { formatCount, limitExceeded } from "../limits";
+
+const fileTooLarge = (what: string, maxBytes: number, detail: string) =>
+  limitExceeded("file-too-large", `${what}: ${detail}, over the cap of ${formatCount(maxBytes)} bytes per file`);
 
 /**
  * Reads a download chunk by chunk, failing as *transient* when it stalls for `idleTimeoutMs`, or
  * ends before `contentLength` bytes (a connection cut mid-body), so that a partial download is
- * retried instead of being taken for a malformed file.
+ * retried instead of being taken for a malformed file. A body larger than `maxBytes` (announced
+ * by its Content-Length, or as it arrives) is a permanent `file-too-large`, refused before a byte
+ * is read when the length is announced.
  */
 export async function* guardedChunks(
   body: ReadableStream<Uint8Array>,
-  options: { contentLength: number | null; idleTimeoutMs: number; what: string },
+  options: { contentLength: number | null; idleTimeoutMs: number; what: string; maxBytes?: number },
 ): AsyncGenerator<Uint8Array> {
+  const maxBytes = options.maxBytes ?? Infinity;
+  if (options.contentLength !== null && options.contentLength > maxBytes) {
+    await body.cancel().catch(() => undefined);
+    throw fileTooLarge(options.what, maxBytes, `the object is ${formatCount(options.contentLength)} bytes`);
+  }
   const reader = body.getReader();
   let received = 0;
   try {
@@ -31,6 +43,7 @@ export async function* guardedChunks(
       }
       if (chunk.done) break;
       received += chunk.value.byteLength;
+      if (received > maxBytes) throw fileTooLarge(options.what, maxBytes, `the download passed ${formatCount(maxBytes)} bytes`);
       yield chunk.value;
     }
   } finally {
@@ -42,9 +55,36 @@ export async function* guardedChunks(
 }
 
 const GZIP_MAGIC = [0x1f, 0x8b];
+/**
+ * Compressed bytes inflated at a time. DEFLATE expands at most ~1,032 times, so one step yields
+ * at most ~4 MiB, and the caps below are checked after every step.
+ */
+const GZIP_STEP_BYTES = 4 * 1024;
 
-/** Passes chunks through, gunzipping them when the data starts with the gzip magic bytes. */
-export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>, what: string): AsyncGenerator<Uint8Array> {
+export interface GunzipLimits {
+  /** Most decompressed bytes; more is a permanent `file-too-large`. */
+  maxBytes: number;
+  /** Highest decompressed ÷ compressed ratio; more is a permanent `gzip-ratio-too-high` … */
+  maxRatio: number;
+  /** … once this many bytes have been decompressed. */
+  ratioGraceBytes: number;
+}
+
+const malformedGzip = (what: string, error: unknown) =>
+  new IngestError("permanent", "malformed-gzip", `${what}: not a valid gzip stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+
+/**
+ * Passes chunks through, gunzipping them when the data starts with the gzip magic bytes. A gzip
+ * bomb is refused as it inflates: past `limits.maxBytes` decompressed bytes, or (sooner) when
+ * the output outgrows the input by more than `limits.maxRatio`.
+ *
+ * fflate inflates here rather than the runtime's DecompressionStream: workerd's has no
+ * backpressure (it inflates everything written to it into memory at once; see the TODO in
+ * workerd's src/workerd/api/streams/compression.c++), so a small bomb piped into it exhausts the
+ * isolate's 128 MB before a single byte could be counted. fflate inflates step by step, in the
+ * caller's hands.
+ */
+export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>, what: string, limits?: GunzipLimits): AsyncGenerator<Uint8Array> {
   const iterator = chunks[Symbol.asyncIterator]();
   // A download may start with a 1-byte (or empty) chunk: gather the two magic bytes first.
   const head: Uint8Array[] = [];
@@ -64,42 +104,38 @@ export async function* gunzipIfNeeded(chunks: AsyncIterable<Uint8Array>, what: s
     yield* rest();
     return;
   }
-  const remaining = rest();
-  // The runtime's DecompressionStream hands a source error back as a plain Error (not the
-  // IngestError thrown here), so the download's own error is kept to keep its classification.
-  let downloadError: unknown;
-  const source = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      let next: IteratorResult<Uint8Array>;
-      try {
-        next = await remaining.next();
-      } catch (error) {
-        downloadError = error;
-        throw error;
-      }
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await remaining.return(undefined);
-    },
-  });
-  const reader = source.pipeThrough(new DecompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>).getReader();
-  try {
-    for (;;) {
-      let result: ReadableStreamReadResult<Uint8Array>;
-      try {
-        result = await reader.read();
-      } catch (error) {
-        // A download problem surfaces here too: it keeps its own (transient) classification.
-        if (downloadError !== undefined) throw downloadError;
-        if (error instanceof IngestError) throw error;
-        throw new IngestError("permanent", "malformed-gzip", `${what}: not a valid gzip stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-      }
-      if (result.done) return;
-      yield result.value;
+
+  const inflater = new Gunzip();
+  let output: Uint8Array[] = [];
+  inflater.ondata = (data) => {
+    if (data.byteLength > 0) output.push(data);
+  };
+  let compressed = 0;
+  let inflated = 0;
+  /** Inflates one step; a failure is the data's (a download failure surfaces from `rest()` as is). */
+  const step = (input: Uint8Array, final: boolean) => {
+    compressed += input.byteLength;
+    try {
+      inflater.push(input, final);
+    } catch (error) {
+      throw malformedGzip(what, error);
     }
-  } finally {
-    reader.cancel().catch(() => undefined);
+    const ready = output;
+    output = [];
+    for (const data of ready) {
+      inflated += data.byteLength;
+      if (limits && inflated > limits.maxBytes) throw fileTooLarge(what, limits.maxBytes, `gzip data inflates past ${formatCount(limits.maxBytes)} bytes`);
+      if (limits && inflated > limits.ratioGraceBytes && inflated > compressed * limits.maxRatio) {
+        throw limitExceeded(
+          "gzip-ratio-too-high",
+          `${what}: gzip data inflates more than ${limits.maxRatio} times (${formatCount(compressed)} bytes gave ${formatCount(inflated)}), the cap for compressed files`,
+        );
+      }
+    }
+    return ready;
+  };
+  for await (const chunk of rest()) {
+    for (let at = 0; at < chunk.byteLength; at += GZIP_STEP_BYTES) yield* step(chunk.subarray(at, at + GZIP_STEP_BYTES), false);
   }
+  yield* step(new Uint8Array(0), true);
 }

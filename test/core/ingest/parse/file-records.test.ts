@@ -192,3 +192,94 @@ describe("empty and broken files", () => {
     },
   );
 });
+
+describe("the cap on one record (or NDJSON line)", () => {
+  const MiB = 1024 * 1024;
+  /** A JSON object of exactly `bytes` bytes: `{"os":"ios","pad":"xxx…"}`. */
+  const objectOf = (bytes: number) => {
+    const shell = '{"os":"ios","pad":""}';
+    return `{"os":"ios","pad":"${"x".repeat(bytes - shell.length)}"}`;
+  };
+
+  /** Chunks of `size` bytes from `parts`, pulled lazily; `pulled` says how far the reader got. */
+  function lazy(parts: Iterable<string | Uint8Array>, size = 64 * 1024) {
+    const state = { pulled: 0 };
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      for (const part of parts) {
+        const bytes = typeof part === "string" ? encoder.encode(part) : part;
+        for (let at = 0; at < bytes.length; at += size) {
+          const chunk = bytes.subarray(at, at + size);
+          state.pulled += chunk.length;
+          yield chunk;
+        }
+      }
+    }
+    return { chunks: chunks(), state };
+  }
+
+  async function read(chunks: AsyncIterable<Uint8Array>, maxRecordBytes?: number): Promise<RawRecord[] | IngestError> {
+    const records: RawRecord[] = [];
+    try {
+      for await (const record of fileRecords(chunks, "s3://bucket/file.json", maxRecordBytes === undefined ? {} : { maxRecordBytes })) records.push(record);
+    } catch (error) {
+      if (error instanceof IngestError) return error;
+      throw error;
+    }
+    return records;
+  }
+
+  it.each([
+    ["NDJSON", (records: string[]) => records.join("\n") + "\n"],
+    ["a flat array", (records: string[]) => `[${records.join(",")}]`],
+    ["the grouped layout", (records: string[]) => `[[${records.join(",")}],[]]`],
+  ])("%s: a record of exactly 1 MiB is read; one byte more is a permanent record-too-large naming the cap", async (_layout, file) => {
+    const small = objectOf(40);
+    const atCap = await read(lazy([file([small, objectOf(MiB), small])]).chunks);
+    expect(atCap).toHaveLength(3);
+    expect((atCap as RawRecord[]).map((r) => ("value" in r ? (r.value as { pad: string }).pad.length : -1))).toEqual([19, MiB - 21, 19]);
+
+    const over = await read(lazy([file([small, objectOf(MiB + 1), small])]).chunks);
+    expect(over).toBeInstanceOf(IngestError);
+    expect(over).toMatchObject({ kind: "permanent", code: "record-too-large" });
+    expect((over as IngestError).message).toMatch(/s3:\/\/bucket\/file\.json: (record|line) 2 is larger than 1,048,576 bytes, the cap per record/);
+  });
+
+  it("the cap counts the record's own bytes, whitespace inside it included, not what surrounds it", async () => {
+    const record = `{ "os" : "ios" , "pad" : "${"x".repeat(70)}" }`;
+    const around = " ".repeat(record.length - 10);
+    const pretty = `[\n${around}${record}${around},\n${record}\n]`;
+    expect(await read(lazy([pretty], 7).chunks, record.length)).toHaveLength(2);
+    expect(await read(lazy([pretty], 7).chunks, record.length - 1)).toMatchObject({ code: "record-too-large" });
+  });
+
+  it("a record that never ends is refused after the cap, without reading the rest of the file", async () => {
+    const endless = function* () {
+      yield '[{"os":"ios","name":"';
+      for (let i = 0; i < 512; i++) yield "a".repeat(64 * 1024); // 32 MiB of one string
+      yield '"}]';
+    };
+    const { chunks, state } = lazy(endless());
+    expect(await read(chunks)).toMatchObject({ kind: "permanent", code: "record-too-large" });
+    expect(state.pulled).toBeLessThan(MiB + 2 * 64 * 1024);
+  });
+
+  it("an NDJSON line that never ends is refused after the cap, without reading the rest of the file", async () => {
+    const endless = function* () {
+      yield '{"a":1}\n{"os":"ios","name":"';
+      for (let i = 0; i < 512; i++) yield "a".repeat(64 * 1024);
+    };
+    const { chunks, state } = lazy(endless());
+    const error = await read(chunks);
+    expect(error).toMatchObject({ kind: "permanent", code: "record-too-large" });
+    expect((error as IngestError).message).toContain("line 2 is larger than 1,048,576 bytes");
+    expect(state.pulled).toBeLessThan(MiB + 2 * 64 * 1024);
+  });
+
+  it("a run of whitespace longer than the cap between two records is refused too (a padding bomb)", async () => {
+    const error = await read(lazy([`[${objectOf(50)},`, " ".repeat(MiB + 1), `${objectOf(50)}]`]).chunks);
+    expect(error).toMatchObject({ kind: "permanent", code: "record-too-large" });
+    expect((error as IngestError).message).toContain("the data after record 1");
+    // Blank NDJSON lines are short lines, each far below the cap: read (and skipped) as usual.
+    expect(await read(lazy([`${objectOf(50)}\n`, "\n".repeat(MiB + 1), objectOf(50)]).chunks)).toHaveLength(2);
+  });
+});

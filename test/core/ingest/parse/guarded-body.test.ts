@@ -1,7 +1,7 @@
 // The download guard (short bodies and stalls are transient) and gzip detection/decompression.
 import { describe, expect, it } from "vitest";
 import { IngestError } from "../../../../src/core/ingest/errors";
-import { guardedChunks, gunzipIfNeeded } from "../../../../src/core/ingest/parse/guarded-body";
+import { guardedChunks, gunzipIfNeeded, type GunzipLimits } from "../../../../src/core/ingest/parse/guarded-body";
 import ios from "../../../fixtures/ios.top100.json";
 
 const encoder = new TextEncoder();
@@ -63,6 +63,10 @@ async function gzip(bytes: Uint8Array): Promise<Uint8Array> {
 
 const payload = encoder.encode(JSON.stringify(ios));
 
+async function* from(chunks: Uint8Array[]) {
+  yield* chunks;
+}
+
 describe("guardedChunks", () => {
   it("passes a complete body through unchanged", async () => {
     const { stream } = body(split(payload, 10, 5000, 70_000));
@@ -113,9 +117,6 @@ describe("guardedChunks", () => {
 });
 
 describe("gunzipIfNeeded", () => {
-  async function* from(chunks: Uint8Array[]) {
-    yield* chunks;
-  }
 
   it("passes plain data through untouched", async () => {
     const chunks = split(payload, 1, 2, 9_000);
@@ -165,5 +166,86 @@ describe("gunzipIfNeeded", () => {
     const { stream } = body(split(compressed.subarray(0, 2_000), 1, 500), new TypeError("Network connection lost."));
     const error = await failure(gunzipIfNeeded(guardedChunks(stream, { contentLength: compressed.length, idleTimeoutMs: 1_000, what: WHAT }), WHAT));
     expect(error).toMatchObject({ kind: "transient", code: "network" });
+  });
+});
+
+describe("caps on a file's size and a gzip bomb", () => {
+  const MiB = 1024 * 1024;
+  const limits = (overrides: Partial<GunzipLimits> = {}): GunzipLimits => ({ maxBytes: 1024 * MiB, maxRatio: 200, ratioGraceBytes: 16 * MiB, ...overrides });
+
+  /** Drains `chunks`, counting what came out before it ended or failed. */
+  async function outcome(chunks: AsyncIterable<Uint8Array>): Promise<{ bytes: number; error?: IngestError }> {
+    let bytes = 0;
+    try {
+      for await (const chunk of chunks) bytes += chunk.byteLength;
+    } catch (error) {
+      if (!(error instanceof IngestError)) throw error;
+      return { bytes, error };
+    }
+    return { bytes };
+  }
+
+  it("a download whose Content-Length is over the cap is refused before a byte is read", async () => {
+    const { stream, state } = body(split(payload, 1_000));
+    const error = await failure(guardedChunks(stream, { contentLength: payload.length, idleTimeoutMs: 1_000, what: WHAT, maxBytes: payload.length - 1 }));
+    expect(error).toMatchObject({ kind: "permanent", code: "file-too-large" });
+    expect(error.message).toBe(`${WHAT}: the object is ${payload.length.toLocaleString("en-US")} bytes, over the cap of ${(payload.length - 1).toLocaleString("en-US")} bytes per file`);
+    expect(state.cancelled).toBe(true);
+  });
+
+  it("a download of exactly the cap is read; without a Content-Length, one byte more is refused as it arrives", async () => {
+    const exact = body(split(payload, 1_000));
+    expectSameBytes(await drain(guardedChunks(exact.stream, { contentLength: payload.length, idleTimeoutMs: 1_000, what: WHAT, maxBytes: payload.length })), payload);
+    const unknown = body(split(payload, 1_000));
+    const result = await outcome(guardedChunks(unknown.stream, { contentLength: null, idleTimeoutMs: 1_000, what: WHAT, maxBytes: payload.length - 1 }));
+    expect(result.error).toMatchObject({ kind: "permanent", code: "file-too-large" });
+    expect(result.bytes).toBe(1_000);
+  });
+
+  it("gzip data inflating to exactly the cap is read; one byte more is a permanent file-too-large", async () => {
+    const compressed = await gzip(payload);
+    const ratio = { maxRatio: 1_000_000, ratioGraceBytes: 0 };
+    expectSameBytes(await drain(gunzipIfNeeded(from(split(compressed, 500)), WHAT, limits({ maxBytes: payload.length, ...ratio }))), payload);
+    const over = await outcome(gunzipIfNeeded(from(split(compressed, 500)), WHAT, limits({ maxBytes: payload.length - 1, ...ratio })));
+    expect(over.error).toMatchObject({ kind: "permanent", code: "file-too-large" });
+    expect(over.error!.message).toContain(`gzip data inflates past ${(payload.length - 1).toLocaleString("en-US")} bytes`);
+  });
+
+  it("the expansion ratio: a file just under the cap is read, just over it is a permanent gzip-ratio-too-high", async () => {
+    // Compressed into less than one inflation step (4 KiB): the ratio seen grows to exactly the file's own.
+    const small = encoder.encode(JSON.stringify((ios as unknown[][]).flat().slice(0, 8)));
+    const compressed = await gzip(small);
+    expect(compressed.length).toBeLessThan(4_096);
+    const fileRatio = small.length / compressed.length;
+    const under = await outcome(gunzipIfNeeded(from([compressed]), WHAT, limits({ maxRatio: Math.ceil(fileRatio), ratioGraceBytes: 0 })));
+    expect(under).toEqual({ bytes: small.length });
+    const over = await outcome(gunzipIfNeeded(from([compressed]), WHAT, limits({ maxRatio: Math.floor(fileRatio), ratioGraceBytes: 0 })));
+    expect(over.error).toMatchObject({ kind: "permanent", code: "gzip-ratio-too-high" });
+    expect(over.error!.message).toContain(`inflates more than ${Math.floor(fileRatio)} times`);
+  });
+
+  it("a real gzip bomb under the default caps is refused early, never inflated in full", async () => {
+    // 256 MiB of zeros packs into ~250 KB: a ratio of ~1,000 (DEFLATE's ceiling).
+    const zeros = new Uint8Array(MiB);
+    const source = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 256; i++) controller.enqueue(zeros);
+        controller.close();
+      },
+    });
+    const bomb = new Uint8Array(await new Response(source.pipeThrough(new CompressionStream("gzip") as unknown as ReadableWritablePair<Uint8Array, Uint8Array>)).arrayBuffer());
+    expect(bomb.length).toBeLessThan(MiB);
+    const result = await outcome(gunzipIfNeeded(from(split(bomb, 4_096, 8_192, 65_536)), WHAT, limits()));
+    expect(result.error).toMatchObject({ kind: "permanent", code: "gzip-ratio-too-high" });
+    // Stopped within one inflation step (4 KiB in, at most ~4 MiB out) of the 16 MiB grace, far
+    // from the 256 MiB it would inflate to.
+    expect(result.bytes).toBeGreaterThan(12 * MiB);
+    expect(result.bytes).toBeLessThanOrEqual(16 * MiB);
+  });
+
+  it("the data team's files (about 9–13 times smaller gzipped) pass the default caps", async () => {
+    const compressed = await gzip(payload);
+    expect(payload.length / compressed.length).toBeGreaterThan(8);
+    expectSameBytes(await drain(gunzipIfNeeded(from(split(compressed, 700)), WHAT, limits({ ratioGraceBytes: 0 }))), payload);
   });
 });
