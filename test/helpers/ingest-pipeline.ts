@@ -42,6 +42,9 @@ export async function gamesSnapshot(): Promise<GameSnapshotRow[]> {
   return (await env.DB.prepare("SELECT * FROM games ORDER BY platform, store_id").all<GameSnapshotRow>()).results;
 }
 
+/** A snapshot without the provenance columns: what a game says, not which file last dated it. */
+export const gameContents = (rows: GameSnapshotRow[]) => rows.map(({ source_key: _k, source_at: _a, source_file_id: _f, ...game }) => game);
+
 /** Every column of one ledger row. */
 export async function fileRow(id: number): Promise<Record<string, unknown>> {
   const row = await env.DB.prepare("SELECT * FROM ingest_files WHERE id = ?").bind(id).first<Record<string, unknown>>();

@@ -33,18 +33,24 @@ function differs(left: string, right: string): SQL {
 }
 
 /**
- * Should a file overwrite the game `existing`? Only if the game differs and the file is not
- * older than the one that last wrote it: files are ordered by their timestamp
- * (source-time.ts: a date in the key, else LastModified), never by key text, so an old file
- * ingested late (a backfill, a replayed dead file) adds the games it alone has but does not
- * roll newer rankings back. Equal timestamps are ordered by ledger id (the file version the
- * scanner recorded later wins), so the end state does not depend on the order files are
- * processed in; the same file applied again counts as not older.
+ * Is a file with timestamp `incomingAt` and ledger id `incomingFileId` newer than the one
+ * `existing` is dated by? Files are ordered by their timestamp (source-time.ts: a date in the
+ * key, else LastModified), never by key text, so an old file ingested late (a backfill, a
+ * replayed dead file) adds the games it alone has but does not roll newer rankings back. Equal
+ * timestamps are ordered by ledger id (the file version the scanner recorded later wins), so
+ * the end state does not depend on the order files are processed in. `orSame`: the same file
+ * applied again counts too.
  */
-function shouldOverwrite(existing: string, incoming: string, incomingAt: SQL, incomingFileId: SQL): SQL {
+function isNewer(existing: string, incomingAt: SQL, incomingFileId: SQL, orSame: boolean): SQL {
   const e = raw(existing);
-  return sql`(${differs(existing, incoming)} AND (${e}.source_at IS NULL OR ${incomingAt} > ${e}.source_at
-    OR (${incomingAt} = ${e}.source_at AND ${incomingFileId} >= coalesce(${e}.source_file_id, 0))))`;
+  const tie = orSame ? raw(">=") : raw(">");
+  return sql`(${e}.source_at IS NULL OR ${incomingAt} > ${e}.source_at
+    OR (${incomingAt} = ${e}.source_at AND ${incomingFileId} ${tie} coalesce(${e}.source_file_id, 0)))`;
+}
+
+/** Should a file overwrite the game `existing`? Only if the game differs and the file is not older. */
+function shouldOverwrite(existing: string, incoming: string, incomingAt: SQL, incomingFileId: SQL): SQL {
+  return sql`(${differs(existing, incoming)} AND ${isNewer(existing, incomingAt, incomingFileId, true)})`;
 }
 
 /** One game as a staging row: a JSON array of FILE_COLUMNS, in their order. */
@@ -132,7 +138,8 @@ export interface Applied {
  * the whole file lands together with its ledger row, or nothing does. Every statement is
  * conditioned on this consumer still holding the file's lease, so a delivery that lost its
  * lease (to a redelivery after expiry) changes nothing. Only games whose content differs are
- * written; re-ingesting an identical file writes no game rows (nor `sqlite_sequence`): only its
+ * merged; a newer file that repeats a game's values only re-dates it (its provenance columns),
+ * and re-applying the same file writes no game rows at all (nor `sqlite_sequence`): only its
  * staging rows and the ledger. Returns undefined when the lease was lost.
  */
 export async function commitFile(
@@ -181,7 +188,7 @@ export async function commitFile(
     );
 
   // Drizzle query builders rather than raw SQL: drizzle's D1 batch cannot bind raw statements.
-  const [, , , done] = await db.batch([
+  const [, , , , done] = await db.batch([
     // Counted before the merge, inside the same transaction, so the figures match what it writes.
     db
       .update(ingestFiles)
@@ -193,6 +200,23 @@ export async function commitFile(
           WHERE s.lease_token = ${lease} AND (g.id IS NULL OR ${newer("g", "s")}))`,
       })
       .where(heldByUs),
+    // A newer file that repeats a game's values changes nothing the API shows, but it is now
+    // the file the game is known to be current as of: re-date the game, so that a file from
+    // before it, ingested late, cannot roll those values back. Not a content change: updated_at
+    // and the data version stay. Before the merge, which then sees these games as unchanged.
+    db
+      .update(games)
+      .set({ sourceKey: file.key, sourceAt, sourceFileId: fileId })
+      .from(ingestStaging)
+      .where(
+        and(
+          eq(ingestStaging.leaseToken, lease),
+          sql`${ingestStaging.platform} = ${games.platform} AND ${ingestStaging.storeId} = ${games.storeId}`,
+          sql`NOT ${differs("games", "ingest_staging")}`,
+          isNewer("games", sql`${sourceAt}`, sql`${fileId}`, false),
+          exists(db.select({ one: sql`1` }).from(ingestFiles).where(heldByUs)),
+        ),
+      ),
     db
       .insert(games)
       .select(staged)

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { PLATFORMS, type Platform } from "../db/schema";
 import { storeIdProblem } from "../db/store-id";
-import { replaceLoneSurrogates } from "../text";
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, replaceLoneSurrogates } from "../text";
 
 /** A game as parsed from one data-team record, ready to stage. */
 export interface GameRecord {
@@ -21,11 +21,14 @@ const text = (max: number, min = 0) =>
     .string()
     .min(min, "is empty")
     .max(max, `longer than ${max} characters`)
-    // Lone surrogates are seen in real exports; the API applies the same rule (src/core/text.ts).
+    // The API refuses the same characters in the same fields (src/core/text.ts): a game it
+    // would not accept is not ingested either.
+    .refine((v) => !hasControlCharacter(v), CONTROL_CHARACTER_MESSAGE)
+    // Lone surrogates are seen in real exports; the API applies the same rule.
     .transform(replaceLoneSurrogates);
 const optionalText = (max: number) => text(max).nullish().transform((v) => (v === "" ? null : (v ?? null)));
 /** Store ids are numbers in iOS exports and strings in Android ones. */
-const id = z.union([z.number().int().nonnegative().transform(String), text(255, 1)]);
+const id = z.preprocess((v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : v), text(255, 1));
 
 /**
  * The fields Game DB takes from a record (about 50 arrive; the rest are ignored). A record
@@ -42,7 +45,11 @@ const RecordSchema = z
     bundle_id: optionalText(255),
     version: optionalText(64),
     // An empty icon is no icon, like the other optional text fields.
-    icon_url: z.preprocess((v) => (v === "" ? null : v), z.url({ protocol: /^https?$/ }).max(2048).nullish()),
+    // Checked for control characters first: the URL check drops tabs and newlines silently.
+    icon_url: z.preprocess(
+      (v) => (v === "" ? null : v),
+      z.string().refine((v) => !hasControlCharacter(v), CONTROL_CHARACTER_MESSAGE).pipe(z.url({ protocol: /^https?$/ }).max(2048)).nullish(),
+    ),
     rank: z.number().int().min(1).max(1_000_000).nullish(),
   })
   .superRefine((r, ctx) => {

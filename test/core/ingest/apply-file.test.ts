@@ -130,6 +130,25 @@ describe("newer data wins, whatever the key looks like", () => {
     expect(await names()).toEqual([["100001", "Recorded second"]]);
   });
 
+  it("a newer file that repeats a game's values still dates it: a late file from between them rolls nothing back", async () => {
+    const now = Date.now();
+    await ingest(`daily/${utcDay(now - 2 * DAY)}/ios.json`, [iosRecord(1, { name: "Same" })]);
+    // Two days later the ranking still says the same: no content changes, but the game is now
+    // known to be current as of this file.
+    const confirm = await ingest(`daily/${utcDay(now)}/ios.json`, [iosRecord(1, { name: "Same" })]);
+    expect(confirm).toMatchObject({ status: "done", records_upserted: 1, games_written: 0 });
+    const dated = await env.DB.prepare("SELECT source_file_id, updated_at FROM games").first<{ source_file_id: number; updated_at: string }>();
+    expect(dated!.source_file_id).toBe(confirm.id);
+
+    // The file from the day in between arrives late, with other values: it is older than what
+    // the game is known to be, so it changes nothing.
+    const late = await ingest(`daily/${utcDay(now - DAY)}/ios.json`, [iosRecord(1, { name: "In between" })]);
+    expect(late).toMatchObject({ status: "done", records_upserted: 1, games_written: 0 });
+    expect(await names()).toEqual([["100001", "Same"]]);
+    // Dating the game is not a change of its content: updated_at stays.
+    expect((await env.DB.prepare("SELECT updated_at FROM games").first<{ updated_at: string }>())!.updated_at).toBe(dated!.updated_at);
+  });
+
   it("the game records which file wrote it and that file's timestamp", async () => {
     const file = await ingest("daily/2021-12-09/ios.json", [iosRecord(1)]);
     const row = await env.DB.prepare("SELECT source_key, source_at, source_file_id FROM games").first();

@@ -25,6 +25,7 @@ import {
   androidRecord,
   deliverToWorker,
   fileRow,
+  gameContents,
   gamesSnapshot,
   gzip,
   holdingQueue,
@@ -177,7 +178,7 @@ describe("consumer: redelivery and idempotence", () => {
 describe("consumer: what a file does to games", () => {
   beforeEach(resetIngestState);
 
-  it("re-ingesting an identical file under a new key writes no game rows", async () => {
+  it("re-ingesting an identical file under a newer key changes no game and draws no id: it only re-dates the games", async () => {
     await putObject(IOS_KEY, JSON.stringify(ios));
     await runCron();
     const [first] = await waitForFilesSettled(1);
@@ -193,7 +194,10 @@ describe("consumer: what a file does to games", () => {
     const [, copy] = await waitForFilesSettled(2);
 
     expect(copy).toMatchObject({ status: "done", games_written: 0, records_upserted: first!.records_upserted, records_seen: first!.records_seen });
-    expect(await gamesSnapshot()).toEqual(before);
+    const after = await gamesSnapshot();
+    expect(gameContents(after)).toEqual(gameContents(before));
+    // The newer file is now what the games are known to be current as of (apply-file.ts).
+    expect(new Set(after.map((g) => g.source_file_id))).toEqual(new Set([copy!.id]));
     // Not even an AUTOINCREMENT id is drawn: the merge statement writes no row at all.
     expect(await gamesSequence()).toBe(sequenceBefore);
     // Nothing changed, so cached reads stay valid: no bump is pending, none was written.

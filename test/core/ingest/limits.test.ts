@@ -112,7 +112,7 @@ describe("StagingPayloads", () => {
   }
 
   it("every payload stays within the cap in UTF-8 bytes, rows are kept whole and in order, and no payload could have taken the next row", () => {
-    const names = ["plain", "é accents à", "🎮 emoji 🕹️", "\u0001\u0002 escaped controls", "中文名字"];
+    const names = ["plain", "é accents à", "🎮 emoji 🕹️", '"quoted" and \\back\\slashes (escaped)', "中文名字"];
     const rows = Array.from({ length: 500 }, (_, i) => game(i, `${names[i % names.length]} ${"x".repeat(i % 37)}`));
     for (const maxBytes of [300, 1_000, 4_096, 50_000]) {
       const payloads = pack(rows, maxBytes);
@@ -212,13 +212,19 @@ describe("more records than one invocation can take", () => {
 });
 
 describe("staging by payload size", () => {
-  /** Records whose staging rows are ~6 KB: every text field at its maximum, in characters JSON escapes 6-fold. */
+  /**
+   * Records whose staging rows are ~5 KB: every text field at its maximum length in 3-byte UTF-8
+   * characters (the most a valid field can take: control characters, which JSON would escape
+   * 6-fold, are refused), and a 2 KB icon URL.
+   */
   const heavy = (i: number) =>
     iosRecord(i, {
-      name: `${i} ${"\u0001".repeat(190)}`,
-      publisher_name: "\u0002".repeat(255),
-      bundle_id: "\u0003".repeat(255),
-      version: "\u0004".repeat(64),
+      name: `${i} ${"漢".repeat(190)}`,
+      publisher_id: "漢".repeat(255),
+      publisher_name: "漢".repeat(255),
+      bundle_id: "漢".repeat(255),
+      version: "漢".repeat(64),
+      icon_url: `https://example.com/${"a".repeat(2_000)}`,
     });
   const rowOf = (record: unknown) => {
     const result = toGameRecord(record, null);
@@ -258,7 +264,7 @@ describe("staging by payload size", () => {
       .map(([query]) => dialect.sqlToQuery(query as SQL))
       .filter((q) => /INSERT INTO ingest_staging/.test(q.sql))
       .map((q) => q.params.find((p): p is string => typeof p === "string" && p.startsWith("[[")));
-    // Old code: 500 rows per statement, ~3.1 MB each here, which D1 refuses (SQLITE_TOOBIG).
+    // Old code: 500 rows per statement, ~2.6 MB each here, which D1 refuses (SQLITE_TOOBIG).
     expect(payloads.map((p) => p !== undefined && utf8(p) <= 2_000_000)).toEqual(payloads.map(() => true));
     expect(payloads).toHaveLength(packedCount(rows, INGEST_LIMITS.stagePayloadBytes));
     expect(payloads.length).toBeLessThanOrEqual(Math.ceil(total / INGEST_LIMITS.stagePayloadBytes) + 1);

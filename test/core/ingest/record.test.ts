@@ -162,6 +162,16 @@ describe("rejected records, with the reason", () => {
     expect(reason(record)).toMatch(expected);
   });
 
+  it.each(["name", "publisher_name", "bundle_id", "version", "publisher_id", "app_id", "icon_url"])(
+    "a control character in %s rejects the record, as the API refuses it in the same field",
+    (field) => {
+      for (const ch of ["\u0000", "\t", "\n", "\u007f", "\u0085"]) {
+        const value = { app_id: `com.example${ch}game`, icon_url: `https://example.com/ic${ch}on.png` }[field] ?? `Some${ch}text`;
+        expect(reason(androidRecord({ [field]: value, ...(field === "app_id" ? { id: value } : {}) }))).toMatch(new RegExp(`^${field}: must not contain control characters`));
+      }
+    },
+  );
+
   it("reports at most three problems, each with its field", () => {
     const text = reason({ os: "windows", name: 5, app_id: [], publisher_name: 1, version: 2, rank: "x" });
     const parts = text.split("; ");

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ledger } from "../../../src/core/ingest/ledger";
 import { runScan, ScanFailedError } from "../../../src/core/ingest/scanner";
 import { alerts, files, putObject, resetIngestState, runCron, s3Requests, waitFor, waitForFilesSettled } from "../../helpers/ingest";
-import { fileByKey, gamesSnapshot, holdingQueue, iosRecord, recordingQueue, realDeps, runs } from "../../helpers/ingest-pipeline";
+import { fileByKey, gameContents, gamesSnapshot, holdingQueue, iosRecord, recordingQueue, realDeps, runs } from "../../helpers/ingest-pipeline";
 
 /** A small valid data file: `count` iOS games starting at `from`. */
 const dataFile = (from: number, count = 2) => JSON.stringify(Array.from({ length: count }, (_, i) => iosRecord(from + i)));
@@ -192,9 +192,11 @@ describe("scanner", () => {
     expect(now["100002"]).toMatchObject({ id: old["100002"]!.id, name: "Renamed", app_version: "2.0", rank: 9, created_at: old["100002"]!.created_at });
     expect(now["100002"]!.updated_at > old["100002"]!.updated_at).toBe(true);
     expect(now["100004"]).toMatchObject({ name: "Game 4", rank: 5 });
-    // Unchanged games are not rewritten.
-    expect(now["100001"]).toEqual(old["100001"]);
-    expect(now["100003"]).toEqual(old["100003"]);
+    // Unchanged games keep their content and updated_at; only their provenance moves to v2.
+    const contents = (rows: typeof after) => Object.fromEntries(gameContents(rows).map((g) => [g.store_id, g]));
+    expect(contents(after)["100001"]).toEqual(contents(before)["100001"]);
+    expect(contents(after)["100003"]).toEqual(contents(before)["100003"]);
+    expect(now["100001"]!.source_file_id).toBe(ledger[1]!.id);
   });
 
   it("follows the listing over several pages and ignores keys that are not data files", async () => {
