@@ -60,7 +60,7 @@ import { cpuBetween, cpuSample, environment, QUIET_CORES, TICK_MS, waitForQuiet 
 process.env.WRANGLER_LOG ??= "error";
 const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
 
-const root = path.resolve(import.meta.dirname, "../..");
+const root = path.resolve(import.meta.dirname, "..");
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -757,7 +757,7 @@ async function main() {
   }
 }
 
-// The helpers are importable (test/bench/profile.mjs uses them); run only as a script.
+// The helpers are importable (bench/profile.mjs uses them); run only as a script.
 if (isMain) {
   main().catch((error) => {
     console.error(`[bench] FAILED: ${error.stack ?? error}`);

@@ -19,7 +19,7 @@
 // workerd serves every isolate of this setup from one thread, so req/s ≈ 1000 / (CPU ms per
 // request), and CPU time is far less disturbed than wall time by other processes on the machine.
 //
-//   node_modules/.bin/node test/bench/breakdown.mjs [--parts ops,sql[,variants]] [--sizes 200,10000,100000]
+//   node_modules/.bin/node bench/breakdown.mjs [--parts ops,sql[,variants]] [--sizes 200,10000,100000]
 //        [--n 400] [--variant-size 10000] [--duration 4] [--variants configured,stub-rl,no-log,no-assets]
 import { readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";

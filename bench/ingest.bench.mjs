@@ -57,11 +57,11 @@ import { parseArgs } from "node:util";
 import { createGzip } from "node:zlib";
 import * as esbuild from "esbuild";
 import { Miniflare } from "miniflare";
-import { spawnLocalS3 } from "../../scripts/lib/processes.mjs";
+import { spawnLocalS3 } from "../scripts/lib/processes.mjs";
 import { ADMIN_KEY, applyMigrations, bundleWorker, miniflareOptions, request } from "./api.bench.mjs";
 import { cpuBetween, cpuSample, descends, environment, processTable, QUIET_CORES, waitForQuiet as waitForQuietMachine } from "./lib/machine.mjs";
 
-const root = path.resolve(import.meta.dirname, "../..");
+const root = path.resolve(import.meta.dirname, "..");
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -119,7 +119,7 @@ function run(command, argv) {
 class BenchFailure extends Error {}
 
 // ---------------------------------------------------------------------------------------------
-// CPU accounting (test/bench/lib/machine.mjs): CPU of workerd, of s3rver and of this process,
+// CPU accounting (bench/lib/machine.mjs): CPU of workerd, of s3rver and of this process,
 // and how many cores other processes used meanwhile. 2-core shared machine: wait for quiet.
 
 const QUIET_WAIT_MS = 60_000;
@@ -257,10 +257,10 @@ async function gzipFile(from, to) {
 
 /** Bench-only Worker: the product's download guard, gunzip, parser and validator, stage by stage. */
 const STAGES_WORKER = `
-import { guardedChunks, gunzipIfNeeded } from "../../src/core/ingest/parse/guarded-body";
-import { fileRecords } from "../../src/core/ingest/parse/file-records";
-import { toGameRecord } from "../../src/core/ingest/record";
-import { StagingPayloads, stagingJson } from "../../src/core/ingest/apply-file";
+import { guardedChunks, gunzipIfNeeded } from "../src/core/ingest/parse/guarded-body";
+import { fileRecords } from "../src/core/ingest/parse/file-records";
+import { toGameRecord } from "../src/core/ingest/record";
+import { StagingPayloads, stagingJson } from "../src/core/ingest/apply-file";
 
 /** Experiment, not product code: hands the parser chunks of at least "size" bytes. */
 async function* coalesce(chunks, size) {
@@ -345,8 +345,8 @@ export default {
 `;
 
 const NODE_PARSER = `
-export { fileRecords } from "../../src/core/ingest/parse/file-records";
-export { toGameRecord } from "../../src/core/ingest/record";
+export { fileRecords } from "../src/core/ingest/parse/file-records";
+export { toGameRecord } from "../src/core/ingest/record";
 `;
 
 async function bundleProductCode(dir) {
