@@ -354,7 +354,7 @@ export const gameId = (n) => ID_BASE + n;
 /** The API's cursor for "after id n", spelled as src/core/http/pagination.ts `encodeCursor` spells it. */
 const cursorAfter = (n) => Buffer.from(JSON.stringify({ after: n })).toString("base64url");
 
-/** The read cache's data-version key (src/core/services/data-version.ts). */
+/** The read cache's data-version key (src/core/data/data-version.ts). */
 const DATA_VERSION_KEY = "meta:data-version";
 
 /**

@@ -260,7 +260,7 @@ const STAGES_WORKER = `
 import { guardedChunks, gunzipIfNeeded } from "../src/core/ingest/parse/guarded-body";
 import { fileRecords } from "../src/core/ingest/parse/file-records";
 import { toGameRecord } from "../src/core/ingest/record";
-import { StagingPayloads, stagingJson } from "../src/core/ingest/apply-file";
+import { StagingPayloads, stagingJson } from "../src/core/data/staging";
 
 /** Experiment, not product code: hands the parser chunks of at least "size" bytes. */
 async function* coalesce(chunks, size) {
@@ -333,7 +333,7 @@ export default {
       const result = "error" in record ? { ok: false } : toGameRecord(record.value, record.group);
       if (!result.ok) continue;
       out.valid++;
-      // The staging payloads of apply-file.ts, as the consumer packs them (INGEST_LIMITS.stagePayloadBytes).
+      // The staging payloads of data/staging.ts, as the consumer packs them (INGEST_LIMITS.stagePayloadBytes).
       const full = payloads.add(stagingJson(result.game));
       if (full) out.payloadBytes += full.length;
     }

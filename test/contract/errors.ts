@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey } from "../../src/core/auth/key-format";
+import { generateApiKey } from "../../src/core/domain/key-format";
 import { contractClient, expectProblem, randomIp, sampleGame, UUID, waitFor, type ContractTarget } from "./target";
 import { jsonOfSize, streamed } from "../helpers/bodies";
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { replaceLoneSurrogates } from "../../src/core/text";
+import { replaceLoneSurrogates } from "../../src/core/domain/text";
 import { contractClient, expectProblem, sampleGame, uniqueIosStoreId, uniqueTag, type ContractTarget, type Problem } from "./target";
 
 /** Control characters a client can send in JSON or a query string: C0 (with NUL, tab, newline), DEL, C1. */

@@ -2,8 +2,8 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { expect } from "vitest";
 import worker from "../support/limited-worker";
 import { ORIGIN } from "./api";
-import { sha256Hex } from "../../src/core/auth/digest";
-import { displayPrefix, generateApiKey } from "../../src/core/auth/key-format";
+import { sha256Hex } from "../../src/core/digest";
+import { displayPrefix, generateApiKey } from "../../src/core/domain/key-format";
 export { expectProblem, type Problem } from "./problem";
 
 /**

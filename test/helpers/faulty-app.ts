@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
-import { createAuthenticator, type AuthenticatorDeps } from "../../src/core/auth/authenticator";
-import { createApp } from "../../src/core/app";
+import { createAuthenticator, type AuthenticatorDeps } from "../../src/core/services/auth/authenticator";
+import { createApp } from "../../src/core/http/app";
 import type { AppDeps } from "../../src/core/http/env";
 import type { RateLimiter } from "../../src/core/ports";
-import { createDataVersion } from "../../src/core/services/data-version";
+import { createDataVersion } from "../../src/core/data/data-version";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";
 import { ORIGIN } from "./api";

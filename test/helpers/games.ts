@@ -4,7 +4,7 @@ import { isolateDeps } from "../support/limited-env";
 import worker from "../support/limited-worker";
 import { call, callJson, ORIGIN, sampleGame, type CallOptions } from "./api";
 
-/** The KV key holding the data version (src/core/services/data-version.ts). */
+/** The KV key holding the data version (src/core/data/data-version.ts). */
 export const DATA_VERSION_KEY = "meta:data-version";
 
 export interface SeedRow {

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:test";
-import { ledger } from "../../src/core/ingest/ledger";
+import { ledger } from "../../src/core/data/ledger";
 import type { IngestMessage } from "../../src/core/ingest/message";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";

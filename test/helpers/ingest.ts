@@ -62,7 +62,7 @@ export async function waitFor<T>(
 
 /**
  * Waits until the Worker under test has written every data-version bump it made: bumps are
- * coalesced and written after the ledger already says `done` (src/core/services/data-version.ts).
+ * coalesced and written after the ledger already says `done` (src/core/data/data-version.ts).
  */
 export async function waitForDataVersionWritten(): Promise<void> {
   await waitFor(async () => isolateDeps(env).dataVersion.pending() === undefined, { timeoutMs: 20_000, what: "the data version to be written" });

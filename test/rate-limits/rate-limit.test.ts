@@ -162,7 +162,7 @@ describe("per client IP", () => {
   it("counts lookups of unknown keys against the client IP, so keys cannot be guessed at D1's expense", async () => {
     await ensureWindowRoom(WINDOW, 5);
     const send = ipCall(randomIp());
-    const { generateApiKey } = await import("../../src/core/auth/key-format");
+    const { generateApiKey } = await import("../../src/core/domain/key-format");
     for (let i = 0; i < PER_IP; i++) expect((await send("/api/games", { key: generateApiKey() })).status).toBe(401);
     await expectRateLimited(await send("/api/games", { key: generateApiKey() }), "per-ip", PER_IP);
   });

@@ -1,5 +1,5 @@
-import type { Authenticator } from "../auth/authenticator";
-import type { Principal } from "../auth/scopes";
+import type { Authenticator } from "../services/auth/authenticator";
+import type { Principal } from "../domain/scopes";
 import type { IngestDeps } from "../ingest/deps";
 import type { RateLimiter } from "../ports";
 

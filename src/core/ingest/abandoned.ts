@@ -1,4 +1,4 @@
-import type { IngestFileRow } from "../db/schema";
+import type { IngestFileRow } from "../data/schema";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
 

@@ -1,12 +1,12 @@
 import { describeError } from "../log";
-import type { RejectionSample } from "../db/schema";
+import type { RejectionSample } from "../data/schema";
 import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
-import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "./apply-file";
+import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "../data/staging";
 import { retryDelaySeconds } from "./backoff";
 import { alertDeps, type IngestDeps } from "./deps";
 import { classify } from "./errors";
-import { ledger } from "./ledger";
+import { ledger } from "../data/ledger";
 import { formatCount, INGEST_LIMITS, limitExceeded, stagingBudget } from "./limits";
 import { IngestMessageSchema, type IngestMessage } from "./message";
 import { fileRecords } from "./parse/file-records";

@@ -1,6 +1,6 @@
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
-import { ledger } from "./ledger";
+import { ledger } from "../data/ledger";
 import { IngestMessageSchema } from "./message";
 
 /**

@@ -1,7 +1,7 @@
-import type { IngestFileRow } from "../db/schema";
+import type { IngestFileRow } from "../data/schema";
 import { resendAfterSeconds } from "./bounds";
 import type { IngestDeps } from "./deps";
-import { ledger } from "./ledger";
+import { ledger } from "../data/ledger";
 import { toBatches, type IngestMessage } from "./message";
 
 /** A sender that crashed mid-send releases its claim after this long. */

@@ -1,7 +1,7 @@
 import { raiseAlert } from "./alerts";
 import { formatSeconds, overdueAfterSeconds, resendAfterSeconds } from "./bounds";
 import { alertDeps, type IngestDeps } from "./deps";
-import { ledger } from "./ledger";
+import { ledger } from "../data/ledger";
 
 /** Keys named in one overdue alert; the count covers the rest. */
 const OVERDUE_KEYS_SHOWN = 10;

@@ -1,10 +1,10 @@
-import type { IngestRunRow } from "../db/schema";
+import type { IngestRunRow } from "../data/schema";
 import { describeError } from "../log";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
 import { sendPendingFiles } from "./dispatch";
 import { classify } from "./errors";
-import { ledger } from "./ledger";
+import { ledger } from "../data/ledger";
 import type { S3Object } from "./s3/s3-client";
 import { recoverAbandonedFiles } from "./sweep";
 

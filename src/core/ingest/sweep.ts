@@ -1,11 +1,11 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/database";
+import type { Database } from "../data/database";
 import { describeError } from "../log";
 import { alertAbandonedFile } from "./abandoned";
 import type { IngestDeps } from "./deps";
 import { sendPendingFiles } from "./dispatch";
 import { alertOverdueFiles } from "./freshness";
-import { ledger } from "./ledger";
+import { ledger } from "../data/ledger";
 
 /** Staging rows deleted per statement, and statements per sweep: bounded work per invocation. */
 const STAGING_ROWS_PER_DELETE = 10_000;
@@ -43,7 +43,7 @@ export async function recoverAbandonedFiles(deps: IngestDeps): Promise<{ requeue
 /**
  * Deletes staging rows no live attempt owns: rows whose lease is not the current lease of a
  * `processing` file (an attempt that was killed, or lost its lease). A file's next claim
- * already drops its own (apply-file.ts `discardOtherAttempts`); this catches files that never
+ * already drops its own (data/staging.ts `discardOtherAttempts`); this catches files that never
  * get one (dead, or done by a later attempt). Bounded per sweep; the rest goes next time.
  */
 export async function discardOrphanedStaging(db: Database): Promise<number> {

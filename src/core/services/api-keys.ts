@@ -1,12 +1,12 @@
-import { RevocationNotPublished } from "../auth/authenticator";
-import { sha256Hex } from "../auth/digest";
-import { displayPrefix, generateApiKey } from "../auth/key-format";
-import type { Scope } from "../auth/scopes";
-import type { ApiKeyRow } from "../db/schema";
-import { UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../auth/verdicts";
+import { RevocationNotPublished } from "./auth/authenticator";
+import { sha256Hex } from "../digest";
+import { displayPrefix, generateApiKey } from "../domain/key-format";
+import type { Scope } from "../domain/scopes";
+import type { ApiKeyRow } from "../data/schema";
+import { UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "./auth/verdicts";
 import { AppError, notFound } from "../errors";
 import type { AppDeps } from "../http/env";
-import { apiKeysRepository } from "../repositories/api-keys";
+import { apiKeysRepository } from "../data/api-keys";
 
 export function apiKeysService(deps: Pick<AppDeps, "db" | "authenticator" | "log">) {
   const repo = apiKeysRepository(deps.db);

@@ -1,11 +1,11 @@
 import { AppError, isUniqueViolation, notFound } from "../errors";
-import type { GameRow, NewGameRow } from "../db/schema";
+import type { GameRow, NewGameRow } from "../data/schema";
 import type { AppDeps } from "../http/env";
 import type { Page } from "../http/pagination";
-import { storeIdProblem } from "../db/store-id";
-import { gameEntityTag, ifMatchHolds, type IfMatch } from "../http/etag";
+import { storeIdProblem } from "../domain/game";
+import { gameEntityTag, ifMatchHolds, type IfMatch } from "./etag";
 import { toGame, type Game, type GameInput, type GamePatch } from "../http/schemas/game";
-import { gamesRepository, type ExpectedColumns, type GameFilter, type GamePage } from "../repositories/games";
+import { gamesRepository, type ExpectedColumns, type GameFilter, type GamePage } from "../data/games";
 
 type Writable = Omit<NewGameRow, "id" | "createdAt" | "updatedAt">;
 
@@ -66,7 +66,7 @@ function storeIdError(problem: string): AppError {
 
 /**
  * `defer` keeps the runtime alive for the data-version write after the response: a write request
- * never waits for it (see services/data-version.ts).
+ * never waits for it (see data/data-version.ts).
  */
 export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (promise: Promise<unknown>) => void) {
   const repo = gamesRepository(deps.db);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import type { Database } from "../db/database";
+import type { Database } from "../data/database";
 import { describeError } from "../log";
 
 export interface HealthCheck {

@@ -1,9 +1,9 @@
-import type { FileStatus, IngestFileRow, IngestRunRow } from "../db/schema";
+import type { FileStatus, IngestFileRow, IngestRunRow } from "../data/schema";
 import { AppError, notFound } from "../errors";
 import type { IngestDeps } from "../ingest/deps";
 import { resendAfterSeconds } from "../ingest/bounds";
 import { sendPendingFiles } from "../ingest/dispatch";
-import { ledger } from "../ingest/ledger";
+import { ledger } from "../data/ledger";
 import { runScan, ScanCooldownError, ScanFailedError } from "../ingest/scanner";
 import { toIngestFile, type IngestFile, type IngestRun } from "../http/schemas/ingest";
 

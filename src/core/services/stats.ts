@@ -1,7 +1,7 @@
 import { count } from "drizzle-orm";
-import type { Database } from "../db/database";
-import { games, PLATFORMS, type Platform } from "../db/schema";
-import { ledger } from "../ingest/ledger";
+import type { Database } from "../data/database";
+import { games, PLATFORMS, type Platform } from "../data/schema";
+import { ledger } from "../data/ledger";
 
 export interface Stats {
   games: { total: number; byPlatform: Record<Platform, number> };

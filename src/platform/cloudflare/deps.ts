@@ -1,11 +1,11 @@
 import { drizzle } from "drizzle-orm/d1";
-import { createAuthenticator } from "../../core/auth/authenticator";
+import { createAuthenticator } from "../../core/services/auth/authenticator";
 import { parseConfig } from "../../core/config";
-import * as schema from "../../core/db/schema";
+import * as schema from "../../core/data/schema";
 import type { AppDeps } from "../../core/http/env";
 import { createS3Client } from "../../core/ingest/s3/s3-client";
 import { createLogger } from "../../core/log";
-import { createDataVersion } from "../../core/services/data-version";
+import { createDataVersion } from "../../core/data/data-version";
 import { kvStore } from "./kv-store";
 import { cloudflareQueue } from "./queue";
 import { bindingRateLimiter } from "./rate-limiter";

@@ -1,4 +1,4 @@
-import { createApp } from "../../core/app";
+import { createApp } from "../../core/http/app";
 import { alertTargetFrom, ConfigError } from "../../core/config";
 import { PROBLEMS, problemType } from "../../core/errors";
 import { raiseAlert } from "../../core/ingest/alerts";

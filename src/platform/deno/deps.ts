@@ -1,10 +1,10 @@
-import { createAuthenticator } from "../../core/auth/authenticator";
+import { createAuthenticator } from "../../core/services/auth/authenticator";
 import type { AppConfig } from "../../core/config";
-import type { Database } from "../../core/db/database";
+import type { Database } from "../../core/data/database";
 import type { AppDeps } from "../../core/http/env";
 import { createS3Client } from "../../core/ingest/s3/s3-client";
 import { createLogger } from "../../core/log";
-import { createDataVersion } from "../../core/services/data-version";
+import { createDataVersion } from "../../core/data/data-version";
 import { denoKvStore } from "./kv-store";
 import { denoKvQueue, type QueueSettings } from "./queue";
 import { denoKvRateLimiter } from "./rate-limiter";

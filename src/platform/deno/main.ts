@@ -10,7 +10,7 @@
 // unstable APIs used here (kv, cron) and sloppy imports (the core's extensionless imports).
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { createApp } from "../../core/app";
+import { createApp } from "../../core/http/app";
 import { ConfigError, parseConfig } from "../../core/config";
 import { CRONS, DAILY_SCAN_CRON, runScheduledJob } from "../../core/ingest/schedule";
 import { describeError } from "../../core/log";

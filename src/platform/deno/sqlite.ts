@@ -3,8 +3,8 @@ import { join } from "node:path";
 import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
-import type { Database } from "../../core/db/database";
-import * as schema from "../../core/db/schema";
+import type { Database } from "../../core/data/database";
+import * as schema from "../../core/data/schema";
 
 /**
  * The core's `Database` on Deno: drizzle's sqlite-proxy driver over `node:sqlite` (SQLite 3.53

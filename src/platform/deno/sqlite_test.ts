@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eq, sql } from "drizzle-orm";
-import { games } from "../../core/db/schema";
+import { games } from "../../core/data/schema";
 import { applyMigrations, openSqlite } from "./sqlite";
 
 const MIGRATIONS = join(fileURLToPath(new URL("../../../", import.meta.url)), "migrations");

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../../src/core/app";
+import { createApp } from "../../../src/core/http/app";
 import { call } from "../../helpers/api";
 import { randomIp } from "../../helpers/checks";
 

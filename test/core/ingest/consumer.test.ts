@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { commitFile, stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
+import { commitFile, stageGames, stagingJson } from "../../../src/core/data/staging";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
-import { ledger } from "../../../src/core/ingest/ledger";
+import { ledger } from "../../../src/core/data/ledger";
 import type { IngestMessage } from "../../../src/core/ingest/message";
 import { runScan } from "../../../src/core/ingest/scanner";
-import { DATA_VERSION_KEY } from "../../../src/core/services/data-version";
+import { DATA_VERSION_KEY } from "../../../src/core/data/data-version";
 import ios from "../../fixtures/ios.top100.json";
 import {
   alerts,
@@ -196,7 +196,7 @@ describe("consumer: what a file does to games", () => {
     expect(copy).toMatchObject({ status: "done", games_written: 0, records_upserted: first!.records_upserted, records_seen: first!.records_seen });
     const after = await gamesSnapshot();
     expect(gameContents(after)).toEqual(gameContents(before));
-    // The newer file is now what the games are known to be current as of (apply-file.ts).
+    // The newer file is now what the games are known to be current as of (data/staging.ts).
     expect(new Set(after.map((g) => g.source_file_id))).toEqual(new Set([copy!.id]));
     // Not even an AUTOINCREMENT id is drawn: the merge statement writes no row at all.
     expect(await gamesSequence()).toBe(sequenceBefore);

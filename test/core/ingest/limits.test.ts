@@ -5,7 +5,7 @@ import { env } from "cloudflare:test";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { SQL } from "drizzle-orm";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { StagingPayloads, stagingJson } from "../../../src/core/ingest/apply-file";
+import { StagingPayloads, stagingJson } from "../../../src/core/data/staging";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { IngestError } from "../../../src/core/ingest/errors";
 import { INGEST_LIMITS, QueryBudget, stagingBudget, type IngestLimits } from "../../../src/core/ingest/limits";

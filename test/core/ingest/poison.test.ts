@@ -8,11 +8,11 @@
 import { env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeEach, describe, expect, it } from "vitest";
-import * as schema from "../../../src/core/db/schema";
+import * as schema from "../../../src/core/data/schema";
 import { abandonedBoundSeconds, MAX_ABANDONED_ATTEMPTS, SWEEP_INTERVAL_SECONDS } from "../../../src/core/ingest/bounds";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { processDeadLetter } from "../../../src/core/ingest/dead-letter";
-import { ledger } from "../../../src/core/ingest/ledger";
+import { ledger } from "../../../src/core/data/ledger";
 import type { IngestMessage } from "../../../src/core/ingest/message";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ledger } from "../../../src/core/ingest/ledger";
+import { ledger } from "../../../src/core/data/ledger";
 import { runScan, ScanFailedError } from "../../../src/core/ingest/scanner";
 import { alerts, files, putObject, resetIngestState, runCron, s3Requests, waitFor, waitForFilesSettled } from "../../helpers/ingest";
 import { fileByKey, gameContents, gamesSnapshot, holdingQueue, iosRecord, recordingQueue, realDeps, runs } from "../../helpers/ingest-pipeline";

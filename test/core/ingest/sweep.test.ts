@@ -3,8 +3,8 @@
 // never calls S3.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
-import { ledger } from "../../../src/core/ingest/ledger";
+import { stageGames, stagingJson } from "../../../src/core/data/staging";
+import { ledger } from "../../../src/core/data/ledger";
 import type { GameRecord } from "../../../src/core/ingest/record";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/core/log";
-import { createDataVersion } from "../../../src/core/services/data-version";
+import { createDataVersion } from "../../../src/core/data/data-version";
 import { gamesService } from "../../../src/core/services/games";
-import { gameEntityTag } from "../../../src/core/http/etag";
+import { gameEntityTag } from "../../../src/core/services/etag";
 import { kvStore } from "../../../src/platform/cloudflare/kv-store";
 import { interleavedDatabase, onceBefore } from "../../helpers/d1-interleave";
 import { seedRows, uniqueIosStoreId } from "../../helpers/games";
@@ -23,7 +23,7 @@ const defer = (promise: Promise<unknown>) => void promise;
 const UPDATE_GAMES = /^update "games"/i;
 const DELETE_GAMES = /^delete from "games"/i;
 
-/** What the ingestion merge does to a game it changes (src/core/ingest/apply-file.ts commitFile). */
+/** What the ingestion merge does to a game it changes (src/core/data/staging.ts commitFile). */
 async function ingestionWrite(id: number) {
   await env.DB.prepare("UPDATE games SET app_version = ?, rank = ?, is_published = 1, updated_at = ?, source_key = ? WHERE id = ?")
     .bind("9.9.9", 3, new Date(Date.now() + 1).toISOString(), "daily/2030-01-01/ios.json", id)

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { REVOCATION_BOUND_SECONDS, UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../../auth/verdicts";
+import { REVOCATION_BOUND_SECONDS, UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../../services/auth/verdicts";
 import { apiKeysService } from "../../services/api-keys";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";

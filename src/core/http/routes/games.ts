@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PLATFORMS } from "../../db/schema";
+import { PLATFORMS } from "../../data/schema";
 import { gamesService, type WriteCondition } from "../../services/games";
-import { gameEntityTag, parseIfMatch } from "../etag";
+import { gameEntityTag, parseIfMatch } from "../../services/etag";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
 import { readCache } from "../middleware/read-cache";

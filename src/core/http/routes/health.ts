@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ledger } from "../../ingest/ledger";
+import { ledger } from "../../data/ledger";
 import { checkDatabase } from "../../services/health";
 import { ageSeconds } from "../../services/stats";
 import type { AppEnv } from "../env";

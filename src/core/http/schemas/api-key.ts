@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { SCOPES } from "../../auth/scopes";
-import type { ApiKeyRow } from "../../db/schema";
+import { SCOPES } from "../../domain/scopes";
+import type { ApiKeyRow } from "../../data/schema";
 import { resourceIdParams } from "./params";
 import { text } from "./text";
 

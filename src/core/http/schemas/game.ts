@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PLATFORMS, type GameRow, type Platform } from "../../db/schema";
-import { storeIdProblem } from "../../db/store-id";
+import { PLATFORMS, type GameRow, type Platform } from "../../data/schema";
+import { storeIdProblem } from "../../domain/game";
 import { resourceIdParams } from "./params";
 import { httpUrl, text } from "./text";
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { FILE_STATUSES, RUN_STATUSES, TRIGGERS, type IngestFileRow } from "../../db/schema";
+import { FILE_STATUSES, RUN_STATUSES, TRIGGERS, type IngestFileRow } from "../../data/schema";
 
 const timestamp = z.string().openapi({ format: "date-time" });
 

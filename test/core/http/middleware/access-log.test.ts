@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { sha256Hex } from "../../../../src/core/auth/digest";
+import { sha256Hex } from "../../../../src/core/digest";
 import { call, createKey, sampleGame } from "../../../helpers/api";
 import { callDrained, randomIp, UUID, withTableHidden } from "../../../helpers/checks";
 

@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../../src/core/auth/digest";
-import { generateApiKey } from "../../../../src/core/auth/key-format";
-import { SCOPES } from "../../../../src/core/auth/scopes";
-import { createApp } from "../../../../src/core/app";
+import { sha256Hex } from "../../../../src/core/digest";
+import { generateApiKey } from "../../../../src/core/domain/key-format";
+import { SCOPES } from "../../../../src/core/domain/scopes";
+import { createApp } from "../../../../src/core/http/app";
 import type { RateLimiter } from "../../../../src/core/ports";
 import { call, callJson, createKey, sampleGame, type CallOptions } from "../../../helpers/api";
 import { callDrained, countRows, expectProblem, insertKey, randomIp } from "../../../helpers/checks";

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../../src/core/auth/digest";
-import { isWellFormedApiKey } from "../../../../src/core/auth/key-format";
+import { sha256Hex } from "../../../../src/core/digest";
+import { isWellFormedApiKey } from "../../../../src/core/domain/key-format";
 import { call, callJson, createKey, sampleGame } from "../../../helpers/api";
 import { callDrained, countRows, expectProblem, insertKey, waitFor } from "../../../helpers/checks";
 import { appWithFaultyKv } from "../../../helpers/faulty-app";

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
-import { createAuthenticator, type AuthenticatorDeps } from "../../../src/core/auth/authenticator";
-import { generateApiKey } from "../../../src/core/auth/key-format";
+import { createAuthenticator, type AuthenticatorDeps } from "../../../../src/core/services/auth/authenticator";
+import { generateApiKey } from "../../../../src/core/domain/key-format";
 import {
   MEMORY_TTL_MS,
   REVOCATION_BOUND_SECONDS,
@@ -12,16 +12,16 @@ import {
   UNPUBLISHED_REVOCATION_BOUND_SECONDS,
   VERDICT_TTL_SECONDS,
   verdictKey,
-} from "../../../src/core/auth/verdicts";
-import * as schema from "../../../src/core/db/schema";
-import type { AppError } from "../../../src/core/errors";
-import type { KeyValueStore } from "../../../src/core/ports";
-import { apiKeysService } from "../../../src/core/services/api-keys";
-import { kvStore } from "../../../src/platform/cloudflare/kv-store";
-import { insertKey } from "../../helpers/checks";
-import { manualClock, type ManualClock } from "../../helpers/clock";
-import { faultInjectingKv, gate } from "../../helpers/faulty-kv";
-import { recordingLogger } from "../../helpers/recording-logger";
+} from "../../../../src/core/services/auth/verdicts";
+import * as schema from "../../../../src/core/data/schema";
+import type { AppError } from "../../../../src/core/errors";
+import type { KeyValueStore } from "../../../../src/core/ports";
+import { apiKeysService } from "../../../../src/core/services/api-keys";
+import { kvStore } from "../../../../src/platform/cloudflare/kv-store";
+import { insertKey } from "../../../helpers/checks";
+import { manualClock, type ManualClock } from "../../../helpers/clock";
+import { faultInjectingKv, gate } from "../../../helpers/faulty-kv";
+import { recordingLogger } from "../../../helpers/recording-logger";
 
 const db = drizzle(env.DB, { schema });
 /** The one real (local) KV namespace every simulated isolate shares. */

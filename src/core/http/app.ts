@@ -1,20 +1,20 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { AppEnv } from "./http/env";
-import { accessLog } from "./http/middleware/access-log";
-import { authenticateApiKey } from "./http/middleware/authenticate";
-import { jsonBodyGuard } from "./http/middleware/body-guard";
-import { limitByApiKey, limitByClientIp } from "./http/middleware/rate-limit";
-import { requestId } from "./http/middleware/request-id";
-import { notFoundHandler } from "./http/not-found";
-import { problemResponse, validationError } from "./http/problem";
-import { apiKeysRoutes } from "./http/routes/api-keys";
-import { docsRoutes } from "./http/routes/docs";
-import { gamesRoutes } from "./http/routes/games";
-import { healthRoutes } from "./http/routes/health";
-import { ingestRoutes } from "./http/routes/ingest";
-import { searchRoutes } from "./http/routes/search";
-import { statsRoutes } from "./http/routes/stats";
-import { registerSecuritySchemes } from "./http/routes/security";
+import type { AppEnv } from "./env";
+import { accessLog } from "./middleware/access-log";
+import { authenticateApiKey } from "./middleware/authenticate";
+import { jsonBodyGuard } from "./middleware/body-guard";
+import { limitByApiKey, limitByClientIp } from "./middleware/rate-limit";
+import { requestId } from "./middleware/request-id";
+import { notFoundHandler } from "./not-found";
+import { problemResponse, validationError } from "./problem";
+import { apiKeysRoutes } from "./routes/api-keys";
+import { docsRoutes } from "./routes/docs";
+import { gamesRoutes } from "./routes/games";
+import { healthRoutes } from "./routes/health";
+import { ingestRoutes } from "./routes/ingest";
+import { searchRoutes } from "./routes/search";
+import { statsRoutes } from "./routes/stats";
+import { registerSecuritySchemes } from "./routes/security";
 
 export const OPENAPI_INFO = {
   title: "Game DB API",

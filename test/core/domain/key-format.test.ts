@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayPrefix, generateApiKey, isWellFormedApiKey, KEY_PREFIX } from "../../../src/core/auth/key-format";
+import { displayPrefix, generateApiKey, isWellFormedApiKey, KEY_PREFIX } from "../../../src/core/domain/key-format";
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SHAPE = /^gdb_[0-9A-Za-z]{36}$/;

@@ -1,4 +1,4 @@
-import type { Scope } from "./scopes";
+import type { Scope } from "../../domain/scopes";
 
 /**
  * What the authenticator knows about a key and how long each copy of that knowledge lives.

@@ -1,8 +1,8 @@
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp } from "../../../src/core/app";
+import { createApp } from "../../../src/core/http/app";
 import type { AppDeps } from "../../../src/core/http/env";
-import { createDataVersion, currentVersion, DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../../src/core/services/data-version";
+import { createDataVersion, currentVersion, DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../../src/core/data/data-version";
 import { depsFor } from "../../../src/platform/cloudflare/deps";
 import { kvStore } from "../../../src/platform/cloudflare/kv-store";
 import { call, callJson, ORIGIN, sampleGame } from "../../helpers/api";

@@ -1,11 +1,11 @@
-import type { ApiKeyRow } from "../db/schema";
-import type { Database } from "../db/database";
-import { describeError, type Logger } from "../log";
-import type { KeyValueStore } from "../ports";
-import { apiKeysRepository } from "../repositories/api-keys";
-import { constantTimeEqual, sha256, toHex } from "./digest";
-import { isWellFormedApiKey } from "./key-format";
-import type { Principal, Scope } from "./scopes";
+import type { ApiKeyRow } from "../../data/schema";
+import type { Database } from "../../data/database";
+import { describeError, type Logger } from "../../log";
+import type { KeyValueStore } from "../../ports";
+import { apiKeysRepository } from "../../data/api-keys";
+import { constantTimeEqual, sha256, toHex } from "../../digest";
+import { isWellFormedApiKey } from "../../domain/key-format";
+import type { Principal, Scope } from "../../domain/scopes";
 import {
   MEMORY_TTL_MS,
   sharedVerdict,

@@ -1,9 +1,9 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/database";
-import { ingestFiles, ingestRuns, type FileStatus, type IngestFileRow, type IngestRunRow, type RejectionSample } from "../db/schema";
-import { abandonedReason } from "./abandoned";
-import { MAX_ABANDONED_ATTEMPTS } from "./bounds";
-import type { S3Object } from "./s3/s3-client";
+import type { Database } from "./database";
+import { ingestFiles, ingestRuns, type FileStatus, type IngestFileRow, type IngestRunRow, type RejectionSample } from "./schema";
+import { abandonedReason } from "../ingest/abandoned";
+import { MAX_ABANDONED_ATTEMPTS } from "../ingest/bounds";
+import type { S3Object } from "../ingest/s3/s3-client";
 
 /** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
 const OBJECTS_PER_STATEMENT = 500;

@@ -1,6 +1,6 @@
 import { and, asc, count, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/database";
-import { games, type GameRow, type NewGameRow, type Platform } from "../db/schema";
+import type { Database } from "./database";
+import { games, type GameRow, type NewGameRow, type Platform } from "./schema";
 import type { Page, Total } from "../http/pagination";
 
 export interface GameFilter {

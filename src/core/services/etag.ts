@@ -1,5 +1,5 @@
-import { sha256Hex } from "../auth/digest";
-import type { Game } from "./schemas/game";
+import { sha256Hex } from "../digest";
+import type { Game } from "../http/schemas/game";
 
 /**
  * The strong entity tag of a response body. One function for the read cache (which tags every

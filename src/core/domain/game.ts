@@ -1,4 +1,4 @@
-import type { Platform } from "./schema";
+import type { Platform } from "../data/schema";
 
 /** App Store ids are numeric; Play ids are Java package names. */
 const STORE_ID_RULES: Record<Platform, { pattern: RegExp; hint: string }> = {

@@ -1,8 +1,8 @@
 import { and, eq, exists, sql, type SQL } from "drizzle-orm";
-import type { Database } from "../db/database";
-import { games, ingestFiles, ingestStaging, type IngestFileRow, type RejectionSample } from "../db/schema";
-import type { GameRecord } from "./record";
-import { fileTimestamp } from "./source-time";
+import type { Database } from "./database";
+import { games, ingestFiles, ingestStaging, type IngestFileRow, type RejectionSample } from "./schema";
+import type { GameRecord } from "../ingest/record";
+import { fileTimestamp } from "../domain/source-time";
 
 /** Columns a data file provides, in the order records are encoded for staging. */
 const FILE_COLUMNS = ["platform", "store_id", "name", "bundle_id", "publisher_id", "publisher_name", "app_version", "icon_url", "rank"] as const;

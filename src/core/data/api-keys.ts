@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
-import type { Database } from "../db/database";
-import { apiKeys, type ApiKeyRow } from "../db/schema";
+import type { Database } from "./database";
+import { apiKeys, type ApiKeyRow } from "./schema";
 
 export function apiKeysRepository(db: Database) {
   return {

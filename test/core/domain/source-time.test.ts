@@ -1,7 +1,7 @@
 // A file's timestamp: a date named in its key (the documented patterns), refined by the object's
 // LastModified within that period, else the LastModified itself, else the ledger's first sight.
 import { describe, expect, it } from "vitest";
-import { fileTimestamp, keyPeriod } from "../../../src/core/ingest/source-time";
+import { fileTimestamp, keyPeriod } from "../../../src/core/domain/source-time";
 
 const DAY = 86_400_000;
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

@@ -26,7 +26,7 @@ export const games = sqliteTable(
     /**
      * Provenance of the game's ingested fields, internal (not part of the API's Game): the S3
      * key and ledger row of the file that last set them, and that file's timestamp
-     * (src/core/ingest/source-time.ts, ISO-8601 UTC with milliseconds). A file whose
+     * (src/core/domain/source-time.ts, ISO-8601 UTC with milliseconds). A file whose
      * (timestamp, ledger id) is older than the game's never overwrites it, so a backfill or a
      * replayed dead file cannot roll newer data back, whatever the keys look like.
      */

@@ -1,7 +1,7 @@
-// The text rules shared by the API's validation and ingestion (src/core/text.ts).
+// The text rules shared by the API's validation and ingestion (src/core/domain/text.ts).
 import { describe, expect, it } from "vitest";
-import { toGameRecord } from "../../src/core/ingest/record";
-import { hasControlCharacter, replaceLoneSurrogates } from "../../src/core/text";
+import { toGameRecord } from "../../../src/core/ingest/record";
+import { hasControlCharacter, replaceLoneSurrogates } from "../../../src/core/domain/text";
 
 describe("replaceLoneSurrogates", () => {
   it.each([
