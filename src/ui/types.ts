@@ -3,7 +3,7 @@ import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../core/errors";
 import type { Game } from "../core/http/schemas/game";
 import type { IngestFile, IngestRun, IngestRunDetailSchema, PopulateResultSchema } from "../core/http/schemas/ingest";
-import type { Platform } from "../core/data/schema";
+import type { Platform } from "../core/domain/game";
 
 export type { FieldError, Game, IngestFile, IngestRun, Platform };
 export type IngestRunDetail = z.infer<typeof IngestRunDetailSchema>;

@@ -13,13 +13,12 @@
 // `tsconfig.core.json` (DOM lib, no Workers types) and `deno check` (Deno's lib) compile the core
 // too; this check names the offending module and line, and is proven to bite on planted
 // violations below.
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
+import { lineOf, moduleReferences, parseModule, ROOT, sourceFiles } from "./support/source-tree";
 
 const FORBIDDEN_MODULES = [/^cloudflare:/, /^@cloudflare\//, /^wrangler(\/|$)/, /^miniflare(\/|$)/, /^workerd(\/|$)/, /^__STATIC_CONTENT_MANIFEST$/];
 
@@ -97,16 +96,13 @@ function localNames(source: ts.SourceFile): Set<string> {
 }
 
 export function scanModule(file: string, text: string): Violation[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const source = parseModule(file, text);
   const own = localNames(source);
   const found: Violation[] = [];
-  const report = (node: ts.Node | number, what: string) => {
-    const pos = typeof node === "number" ? node : node.getStart(source);
-    found.push({ file, line: source.getLineAndCharacterOfPosition(pos).line + 1, what });
-  };
-  const checkModule = (node: ts.Node, specifier: string) => {
+  const report = (node: ts.Node | number, what: string) => found.push({ file, line: lineOf(source, node), what });
+  for (const { node, specifier } of moduleReferences(source)) {
     if (FORBIDDEN_MODULES.some((re) => re.test(specifier))) report(node, `imports "${specifier}"`);
-  };
+  }
 
   for (const ref of [...source.typeReferenceDirectives, ...source.referencedFiles]) {
     if (FORBIDDEN_MODULES.some((re) => re.test(ref.fileName)) || /workers-types|worker-configuration/.test(ref.fileName)) {
@@ -115,18 +111,7 @@ export function scanModule(file: string, text: string): Violation[] {
   }
 
   const visit = (node: ts.Node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      checkModule(node, node.moduleSpecifier.text);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
-      checkModule(node, node.argument.literal.text);
-    } else if (
-      ts.isCallExpression(node) &&
-      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require")) &&
-      node.arguments[0] &&
-      ts.isStringLiteralLike(node.arguments[0])
-    ) {
-      checkModule(node, node.arguments[0].text);
-    } else if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+    if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
       const name = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
       const root = ts.isQualifiedName(name) ? leftmost(name) : ts.isPropertyAccessExpression(name) ? leftmostExpression(name) : name;
       if (ts.isIdentifier(root) && !own.has(root.text)) {
@@ -155,14 +140,6 @@ function leftmostExpression(name: ts.PropertyAccessExpression): ts.Expression {
   let left: ts.Expression = name;
   while (ts.isPropertyAccessExpression(left)) left = left.expression;
   return left;
-}
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && /\.(m?ts|tsx|m?js)$/.test(e.name) && !e.name.endsWith(".d.ts"))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
 }
 
 export async function scanTree(dir: string): Promise<{ files: number; violations: Violation[] }> {

@@ -1,6 +1,14 @@
 import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
+import type { ApiKey } from "../domain/api-key";
+import type { Scope } from "../domain/scopes";
 import type { Database } from "./database";
 import { apiKeys, type ApiKeyRow } from "./schema";
+
+/** The public view of a stored key: everything but its hash. */
+export function toApiKey(row: ApiKeyRow): ApiKey {
+  const { hash: _hash, ...visible } = row;
+  return { ...visible, scopes: visible.scopes as Scope[] };
+}
 
 export function apiKeysRepository(db: Database) {
   return {

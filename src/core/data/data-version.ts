@@ -45,6 +45,11 @@ export interface DataVersion {
   bump(): Promise<void>;
   /** The newest version bumped in this isolate and not yet in KV. Read it before reading KV. */
   pending(): string | undefined;
+  /**
+   * The version a read in this isolate must use (`currentVersion`) and the value stored under
+   * `key`, in one KV round trip. Throws when KV does.
+   */
+  readWith<T>(key: string): Promise<{ version: string; value: T | null }>;
 }
 
 /**
@@ -117,5 +122,11 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
       return flushing;
     },
     pending: () => pending,
+    async readWith<T>(key: string) {
+      // Taken before the KV read: a bump that lands while KV answers is then still counted.
+      const before = pending;
+      const [stored, value] = (await kv.getMany<unknown>([DATA_VERSION_KEY, key])) as [string | null, T | null];
+      return { version: currentVersion(stored, before), value };
+    },
   };
 }

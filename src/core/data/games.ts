@@ -1,7 +1,9 @@
 import { and, asc, count, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./database";
-import { games, type GameRow, type NewGameRow, type Platform } from "./schema";
-import type { Page, Total } from "../http/pagination";
+import type { Game, Platform } from "../domain/game";
+import { MAX_COUNTED_MATCHES, type Page, type Total } from "../domain/page";
+import type { SameShape } from "../domain/same-shape";
+import { games, type GameRow, type NewGameRow } from "./schema";
 
 export interface GameFilter {
   platform?: Platform | undefined;
@@ -15,14 +17,17 @@ export interface GamePage {
   total: Total;
 }
 
-/**
- * A name search counts at most this many matches. A short term is matched by scanning `games`,
- * and a term with a platform by looking up each match in `games`, so an exact count costs in
- * proportion to the matches — a whole-table scan for a common letter. Stopping at the cap bounds
- * it; the API then reports the total as "at least" the cap (`X-Total-Count-Relation: gte`).
- * Lists without a name are counted exactly on the (`platform`, `id`) index.
- */
-export const MAX_COUNTED_MATCHES = 10_000;
+/** Columns of `games` that stay internal: the provenance of the ingested fields. */
+type InternalColumns = "sourceKey" | "sourceAt" | "sourceFileId";
+// A stored game is the domain's Game plus internal columns: if either side changes, this stops compiling.
+const _sameShape: SameShape<Game, Omit<GameRow, InternalColumns>> = true;
+void _sameShape;
+
+/** The API view of a stored game. */
+export function toGame(row: GameRow): Game {
+  const { sourceKey: _sourceKey, sourceAt: _sourceAt, sourceFileId: _sourceFileId, ...game } = row;
+  return game;
+}
 
 /** The trigram index needs 3 characters; shorter terms fall back to a GLOB scan. */
 const TRIGRAM_LENGTH = 3;

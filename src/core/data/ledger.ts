@@ -1,9 +1,7 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./database";
-import { ingestFiles, ingestRuns, type FileStatus, type IngestFileRow, type IngestRunRow, type RejectionSample } from "./schema";
-import { abandonedReason } from "../ingest/abandoned";
-import { MAX_ABANDONED_ATTEMPTS } from "../ingest/bounds";
-import type { S3Object } from "../ingest/s3/s3-client";
+import { abandonedReason, MAX_ABANDONED_ATTEMPTS, type FileStatus, type IngestFile, type RejectionSample } from "../domain/ingest";
+import { ingestFiles, ingestRuns, type IngestFileRow, type IngestRunRow } from "./schema";
 
 /** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
 const OBJECTS_PER_STATEMENT = 500;
@@ -54,7 +52,7 @@ export function ledger(db: Database) {
     },
 
     /** Records file versions not seen before as `queued`; returns how many were new. */
-    async recordObjects(runId: number, objects: S3Object[], now: Date): Promise<number> {
+    async recordObjects(runId: number, objects: readonly { key: string; etag: string; size: number; lastModified: string | null }[], now: Date): Promise<number> {
       let inserted = 0;
       for (let i = 0; i < objects.length; i += OBJECTS_PER_STATEMENT) {
         const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag, o.size, o.lastModified]);
@@ -329,3 +327,20 @@ export interface Counts {
 }
 
 export type Ledger = ReturnType<typeof ledger>;
+
+/** The public view of a ledger row: internal claim, lease and bookkeeping fields stay inside. */
+export function toIngestFile(row: IngestFileRow): IngestFile {
+  const {
+    sendClaim: _c,
+    sendClaimedAt: _ca,
+    leaseToken: _l,
+    leaseExpiresAt: _le,
+    deliveryId: _d,
+    // What they led to is in `status` and `lastError`.
+    abandonedAttempts: _a,
+    requeuedAt: _r,
+    overdueAlertedAt: _o,
+    ...visible
+  } = row;
+  return visible;
+}

@@ -1,9 +1,7 @@
 import { sql } from "drizzle-orm";
 import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
-
-/** Store platforms a game can belong to. The natural key of a game is (platform, storeId). */
-export const PLATFORMS = ["ios", "android"] as const;
-export type Platform = (typeof PLATFORMS)[number];
+import { PLATFORMS } from "../domain/game";
+import { FILE_STATUSES, RUN_STATUSES, TRIGGERS, type RejectionSample } from "../domain/ingest";
 
 export const games = sqliteTable(
   "games",
@@ -63,12 +61,6 @@ export const apiKeys = sqliteTable(
 export type GameRow = typeof games.$inferSelect;
 export type NewGameRow = typeof games.$inferInsert;
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
-
-export const TRIGGERS = ["cron", "manual", "event"] as const;
-export const RUN_STATUSES = ["running", "succeeded", "failed"] as const;
-/** queued → processing → done | failed | dead; failed and dead go back to queued on retry. */
-export const FILE_STATUSES = ["queued", "processing", "done", "failed", "dead"] as const;
-export type FileStatus = (typeof FILE_STATUSES)[number];
 
 export const ingestRuns = sqliteTable(
   "ingest_runs",
@@ -142,12 +134,6 @@ export const ingestFiles = sqliteTable(
     check("ingest_files_status_ck", sql`${t.status} IN ('queued', 'processing', 'done', 'failed', 'dead')`),
   ],
 );
-
-export interface RejectionSample {
-  /** 0-based position of the record in the file. */
-  index: number;
-  reason: string;
-}
 
 /**
  * Games parsed from one file, one row per game (the last record wins, rank is the best seen),

@@ -1,8 +1,9 @@
 import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./database";
-import { games, ingestFiles, ingestStaging, type IngestFileRow, type RejectionSample } from "./schema";
-import type { GameRecord } from "../ingest/record";
+import type { GameRecord } from "../domain/game";
+import type { RejectionSample } from "../domain/ingest";
 import { fileTimestamp } from "../domain/source-time";
+import { games, ingestFiles, ingestStaging, type IngestFileRow } from "./schema";
 
 /** Columns a data file provides, in the order records are encoded for staging. */
 const FILE_COLUMNS = ["platform", "store_id", "name", "bundle_id", "publisher_id", "publisher_name", "app_version", "icon_url", "rank"] as const;

@@ -1,4 +1,5 @@
 import type { IngestConfig } from "../config";
+import { MAX_ABANDONED_ATTEMPTS } from "../domain/ingest";
 import { retryDelaySeconds } from "./backoff";
 
 /**
@@ -13,13 +14,6 @@ export const SWEEP_INTERVAL_SECONDS = 600;
 
 /** Queue delivery latency (batch timeout, a backlog of other files) and clock skew, on top of the retry schedule. */
 export const QUEUE_SLACK_SECONDS = 900;
-
-/**
- * A file whose consumer stopped this many times without recording an outcome (its lease ran
- * out: CPU, memory or D1's query limit, a crash) is `dead`. Three: one unlucky restart is not
- * the file's fault, three in a row are.
- */
-export const MAX_ABANDONED_ATTEMPTS = 3;
 
 /**
  * The longest one message can legitimately stay alive in the queue: `maxRetries + 1`

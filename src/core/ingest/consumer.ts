@@ -1,5 +1,5 @@
 import { describeError } from "../log";
-import type { RejectionSample } from "../data/schema";
+import type { RejectionSample } from "../domain/ingest";
 import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
 import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "../data/staging";

@@ -1,20 +1,6 @@
 import { z } from "zod";
-import { PLATFORMS, type Platform } from "../data/schema";
-import { storeIdProblem } from "../domain/game";
+import { PLATFORMS, storeIdProblem, type GameRecord } from "../domain/game";
 import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, replaceLoneSurrogates } from "../domain/text";
-
-/** A game as parsed from one data-team record, ready to stage. */
-export interface GameRecord {
-  platform: Platform;
-  storeId: string;
-  name: string;
-  bundleId: string | null;
-  publisherId: string | null;
-  publisherName: string | null;
-  appVersion: string | null;
-  iconUrl: string | null;
-  rank: number | null;
-}
 
 const text = (max: number, min = 0) =>
   z

@@ -1,5 +1,5 @@
 import { sha256Hex } from "../digest";
-import type { Game } from "../http/schemas/game";
+import type { Game } from "../domain/game";
 
 /**
  * The strong entity tag of a response body. One function for the read cache (which tags every

@@ -1,11 +1,11 @@
-import type { FileStatus, IngestFileRow, IngestRunRow } from "../data/schema";
+import { ledger, toIngestFile } from "../data/ledger";
+import type { IngestFileRow, IngestRunRow } from "../data/schema";
+import type { FileStatus, IngestFile, IngestRun } from "../domain/ingest";
 import { AppError, notFound } from "../errors";
 import type { IngestDeps } from "../ingest/deps";
 import { resendAfterSeconds } from "../ingest/bounds";
 import { sendPendingFiles } from "../ingest/dispatch";
-import { ledger } from "../data/ledger";
 import { runScan, ScanCooldownError, ScanFailedError } from "../ingest/scanner";
-import { toIngestFile, type IngestFile, type IngestRun } from "../http/schemas/ingest";
 
 function totals(files: IngestFileRow[]): IngestRun["totals"] {
   const t = { files: files.length, queued: 0, processing: 0, done: 0, failed: 0, dead: 0, recordsSeen: 0, recordsUpserted: 0, recordsRejected: 0, gamesWritten: 0 };

@@ -1,6 +1,7 @@
 import { count } from "drizzle-orm";
 import type { Database } from "../data/database";
-import { games, PLATFORMS, type Platform } from "../data/schema";
+import { games } from "../data/schema";
+import { PLATFORMS, type Platform } from "../domain/game";
 import { ledger } from "../data/ledger";
 
 export interface Stats {

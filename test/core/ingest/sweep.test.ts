@@ -5,7 +5,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { stageGames, stagingJson } from "../../../src/core/data/staging";
 import { ledger } from "../../../src/core/data/ledger";
-import type { GameRecord } from "../../../src/core/ingest/record";
+import type { GameRecord } from "../../../src/core/domain/game";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
 import { files, putObject, resetIngestState, s3Requests } from "../../helpers/ingest";

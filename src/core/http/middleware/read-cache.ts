@@ -2,7 +2,6 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { sha256Hex } from "../../digest";
 import { describeError } from "../../log";
-import { currentVersion, DATA_VERSION_KEY } from "../../data/data-version";
 import type { AppEnv } from "../env";
 import { entityTag } from "../../services/etag";
 
@@ -68,11 +67,9 @@ export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const { kv, dataVersion, log } = c.env.deps;
     const key = await cacheKey(c);
-    // Taken before the KV read: a bump that lands while KV answers is then still counted.
-    const pending = dataVersion.pending();
-    let stored: [string | null, CachedRead | null];
+    let stored: { version: string; value: CachedRead | null };
     try {
-      stored = (await kv.getMany<string | CachedRead>([DATA_VERSION_KEY, key])) as [string | null, CachedRead | null];
+      stored = await dataVersion.readWith<CachedRead>(key);
     } catch (error) {
       log.warn("read cache unavailable; answering uncached", { requestId: c.get("requestId"), error: describeError(error) });
       c.set("cacheStatus", "BYPASS");
@@ -83,8 +80,7 @@ export const readCache = () =>
       c.res = respond(c, fresh);
       return;
     }
-    const [storedVersion, entry] = stored;
-    const version = currentVersion(storedVersion, pending);
+    const { version, value: entry } = stored;
 
     if (entry && entry.version === version) {
       c.set("cacheStatus", "HIT");

@@ -3,7 +3,7 @@ import { REVOCATION_BOUND_SECONDS, UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "
 import { apiKeysService } from "../../services/api-keys";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";
-import { ApiKeyIdParamSchema, ApiKeyInputSchema, ApiKeySchema, CreatedApiKeySchema, toApiKey } from "../schemas/api-key";
+import { ApiKeyIdParamSchema, ApiKeyInputSchema, ApiKeySchema, CreatedApiKeySchema } from "../schemas/api-key";
 import { WRITE_HEADERS } from "../schemas/headers";
 import { NO_QUERY } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
@@ -77,16 +77,16 @@ const revokeKeyRoute = createRoute({
 export const apiKeysRoutes = new OpenAPIHono<AppEnv>()
   .openapi(createKeyRoute, async (c) => {
     const { name, scopes } = c.req.valid("json");
-    const { row, key } = await apiKeysService(c.env.deps).create(name, scopes);
-    const { lastUsedAt: _l, revokedAt: _r, ...created } = toApiKey(row);
-    return c.json({ ...created, key }, 201, { Location: `/api/keys/${row.id}`, "Cache-Control": "no-store" });
+    const { apiKey, key } = await apiKeysService(c.env.deps).create(name, scopes);
+    const { lastUsedAt: _l, revokedAt: _r, ...created } = apiKey;
+    return c.json({ ...created, key }, 201, { Location: `/api/keys/${apiKey.id}`, "Cache-Control": "no-store" });
   })
-  .openapi(listKeysRoute, async (c) => c.json((await apiKeysService(c.env.deps).list()).map(toApiKey), 200))
+  .openapi(listKeysRoute, async (c) => c.json(await apiKeysService(c.env.deps).list(), 200))
   .openapi(getKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(toApiKey(await apiKeysService(c.env.deps).get(id)), 200);
+    return c.json(await apiKeysService(c.env.deps).get(id), 200);
   })
   .openapi(revokeKeyRoute, async (c) => {
     const { id } = c.req.valid("param");
-    return c.json(toApiKey(await apiKeysService(c.env.deps).revoke(id)), 200);
+    return c.json(await apiKeysService(c.env.deps).revoke(id), 200);
   });

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PLATFORMS } from "../../data/schema";
+import { PLATFORMS } from "../../domain/game";
 import { gamesService, type WriteCondition } from "../../services/games";
 import { gameEntityTag, parseIfMatch } from "../../services/etag";
 import type { AppEnv } from "../env";

@@ -1,7 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { ledger } from "../../data/ledger";
-import { checkDatabase } from "../../services/health";
-import { ageSeconds } from "../../services/stats";
+import { healthReport } from "../../services/health";
 import type { AppEnv } from "../env";
 import { errorResponses } from "../schemas/problem";
 
@@ -39,14 +37,7 @@ const healthRoute = createRoute({
 });
 
 export const healthRoutes = new OpenAPIHono<AppEnv>().openapi(healthRoute, async (c) => {
-  const { deps } = c.env;
-  const db = await checkDatabase(deps.db);
+  const report = await healthReport(c.env.deps);
   c.header("Cache-Control", "no-store");
-  if (db.status !== "ok") {
-    deps.log.error("health check failed", { check: "db", error: db.error });
-    // The reason stays in the log; clients learn only which check failed.
-    return c.json({ status: "unavailable" as const, checks: { db: { status: db.status, latencyMs: db.latencyMs } }, ingestion: null }, 503);
-  }
-  const lastSuccessAt = await ledger(deps.db).lastSuccessAt();
-  return c.json({ status: "ok" as const, checks: { db }, ingestion: { lastSuccessAt, ageSeconds: ageSeconds(lastSuccessAt, deps.now()) } }, 200);
+  return report.status === "ok" ? c.json(report, 200) : c.json(report, 503);
 });

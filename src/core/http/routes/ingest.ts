@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { FILE_STATUSES } from "../../data/schema";
+import { FILE_STATUSES } from "../../domain/ingest";
 import { ingestService } from "../../services/ingest";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";

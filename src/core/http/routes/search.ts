@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { PLATFORMS, type Platform } from "../../data/schema";
-import { MAX_COUNTED_MATCHES } from "../../data/games";
+import { PLATFORMS, type Platform } from "../../domain/game";
+import { MAX_COUNTED_MATCHES } from "../../domain/page";
 import { gamesService } from "../../services/games";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";

@@ -1,5 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PLATFORMS } from "../../data/schema";
+import { PLATFORMS } from "../../domain/game";
 import { ageSeconds, collectStats } from "../../services/stats";
 import type { AppEnv } from "../env";
 import { requireScope } from "../middleware/authenticate";

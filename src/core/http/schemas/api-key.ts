@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../../domain/scopes";
-import type { ApiKeyRow } from "../../data/schema";
+import type { ApiKey } from "../../domain/api-key";
+import type { SameShape } from "../../domain/same-shape";
 import { resourceIdParams } from "./params";
 import { text } from "./text";
 
@@ -29,8 +30,6 @@ export const ApiKeyInputSchema = z
 
 export const ApiKeyIdParamSchema = resourceIdParams();
 
-/** The public view of a stored key: everything but its hash. */
-export function toApiKey(row: ApiKeyRow): z.infer<typeof ApiKeySchema> {
-  const { hash: _hash, ...visible } = row;
-  return { ...visible, scopes: visible.scopes as z.infer<typeof ApiKeySchema>["scopes"] };
-}
+// The wire shape is the domain's (src/core/domain/api-key.ts): if either side changes, this stops compiling.
+const _sameShape: SameShape<z.infer<typeof ApiKeySchema>, ApiKey> = true;
+void _sameShape;

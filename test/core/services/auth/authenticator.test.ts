@@ -72,7 +72,7 @@ function isolate(clock: ManualClock, kv: KeyValueStore = sharedKv, options: Part
       while (deferred.length) await Promise.all(deferred.splice(0));
     },
     /** DELETE /api/keys/{id} served by this isolate. */
-    revoke: (id: number) => apiKeysService({ db, authenticator, log }).revoke(id),
+    revoke: (id: number) => apiKeysService({ db, authenticator, log, now: () => new Date() }).revoke(id),
   };
 }
 

@@ -1,0 +1,56 @@
+// Reading the source tree for the architecture checks (runtime-neutral.test.ts, layers.test.ts):
+// every module is parsed with the TypeScript parser alone (no type checker), so the checks are
+// fast and cannot be fooled by comments or strings.
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import ts from "typescript";
+
+export const ROOT = path.resolve(import.meta.dirname, "../../..");
+
+/** Every TypeScript or JavaScript module below `dir` (declaration files aside), sorted. */
+export async function sourceFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && /\.(m?ts|tsx|m?js)$/.test(e.name) && !e.name.endsWith(".d.ts"))
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
+}
+
+export function parseModule(file: string, text: string): ts.SourceFile {
+  return ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+}
+
+/** A module named by an import, an export … from, an `import("…")` type or call, or `require("…")`. */
+export interface ModuleReference {
+  node: ts.Node;
+  specifier: string;
+}
+
+export function moduleReferences(source: ts.SourceFile): ModuleReference[] {
+  const found: ModuleReference[] = [];
+  const visit = (node: ts.Node) => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      found.push({ node, specifier: node.moduleSpecifier.text });
+    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
+      found.push({ node, specifier: node.argument.literal.text });
+    } else if (
+      ts.isCallExpression(node) &&
+      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require")) &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      found.push({ node, specifier: node.arguments[0].text });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
+export const lineOf = (source: ts.SourceFile, node: ts.Node | number): number =>
+  source.getLineAndCharacterOfPosition(typeof node === "number" ? node : node.getStart(source)).line + 1;
+
+export async function readModules(dir: string): Promise<{ file: string; source: ts.SourceFile }[]> {
+  const files = await sourceFiles(dir);
+  return Promise.all(files.map(async (file) => ({ file: path.relative(dir, file), source: parseModule(file, await readFile(file, "utf8")) })));
+}
