@@ -4,7 +4,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import type { IngestDeps } from "../../src/core/ingest/deps";
 import type { IngestMessage } from "../../src/core/ingest/message";
 import type { MessageQueue } from "../../src/core/ports";
-import { cloudflareQueue } from "../../src/platform/cloudflare/queue";
+import { createMessageQueue } from "../../src/platform/cloudflare/queue";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";
 import worker from "../support/limited-worker";
@@ -97,7 +97,7 @@ export function holdingQueue() {
       held.push(...messages);
     },
     async release() {
-      await cloudflareQueue(env.INGEST_QUEUE).sendBatch(held.splice(0));
+      await createMessageQueue(env.INGEST_QUEUE).sendBatch(held.splice(0));
     },
   } satisfies MessageQueue<IngestMessage> & Record<string, unknown>;
 }
@@ -109,7 +109,7 @@ export function holdingQueue() {
 export function recordingQueue(options: { failFirst?: number } = {}) {
   const sent: IngestMessage[] = [];
   let failures = options.failFirst ?? 0;
-  const real = cloudflareQueue(env.INGEST_QUEUE);
+  const real = createMessageQueue(env.INGEST_QUEUE);
   const recorder = {
     sent,
     calls: 0,

@@ -17,6 +17,12 @@ export interface RequestContext {
   requestId?: string;
 }
 
+/** The part of the app's environment that naming a request and rendering a problem need. */
+export interface RequestIdEnv {
+  Bindings: { deps: Pick<AppDeps, "log">; requestId?: string | undefined };
+  Variables: { requestId: string };
+}
+
 export interface AppEnv {
   Bindings: RequestContext;
   Variables: {

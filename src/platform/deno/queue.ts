@@ -73,7 +73,7 @@ function enqueueOptions(envelope: Envelope, settings: QueueSettings, delayMs = 0
 }
 
 /** The producer side: what the scanner and the retry API send to. */
-export function denoKvQueue(kv: Deno.Kv, settings: QueueSettings): MessageQueue<IngestMessage> {
+export function createMessageQueue(kv: Deno.Kv, settings: QueueSettings): MessageQueue<IngestMessage> {
   return {
     async sendBatch(messages) {
       if (messages.length === 0) return;

@@ -4,7 +4,7 @@ import { createApp } from "../../../src/core/http/app";
 import type { AppDeps } from "../../../src/core/http/env";
 import { createDataVersion, currentVersion, DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../../src/core/data/data-version";
 import { depsFor } from "../../../src/platform/cloudflare/deps";
-import { kvStore } from "../../../src/platform/cloudflare/kv-store";
+import { createKvStore } from "../../../src/platform/cloudflare/kv-store";
 import { call, callJson, ORIGIN, sampleGame } from "../../helpers/api";
 import { waitFor } from "../../helpers/checks";
 import { InvocationBudget } from "../../support/invocation";
@@ -24,7 +24,7 @@ function sharedKv() {
   const writeRate = new KvWriteRate(timers);
   const faults = new KvFaults();
   const budget = new InvocationBudget();
-  const kv = kvStore(limitedKv(env.CACHE, { budget: () => budget, writeRate, faults }));
+  const kv = createKvStore(limitedKv(env.CACHE, { budget: () => budget, writeRate, faults }));
   /** A fresh isolate's data version over this KV. */
   const isolate = () => {
     const { log, lines } = recordingLogger();

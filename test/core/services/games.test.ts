@@ -4,7 +4,7 @@ import { createLogger } from "../../../src/core/log";
 import { createDataVersion } from "../../../src/core/data/data-version";
 import { gamesService } from "../../../src/core/services/games";
 import { gameEntityTag } from "../../../src/core/services/etag";
-import { kvStore } from "../../../src/platform/cloudflare/kv-store";
+import { createKvStore } from "../../../src/platform/cloudflare/kv-store";
 import { interleavedDatabase, onceBefore } from "../../helpers/d1-interleave";
 import { seedRows, uniqueIosStoreId } from "../../helpers/games";
 import { InvocationBudget } from "../../support/invocation";
@@ -16,7 +16,7 @@ const limitedDb = () => {
   const budget = new InvocationBudget();
   return limitedD1(env.DB, () => budget);
 };
-const kv = kvStore(env.CACHE);
+const kv = createKvStore(env.CACHE);
 const dataVersion = createDataVersion(kv, log);
 /** The data-version writes these services defer run on their own; nothing here reads them. */
 const defer = (promise: Promise<unknown>) => void promise;

@@ -277,7 +277,7 @@ describe("KV trouble", () => {
 
   it("the per-IP limit still guards the D1 lookups KV cannot spare", async () => {
     let counted = 0;
-    const refusing: RateLimiter = { limit: async () => (counted++, { allowed: false }) };
+    const refusing: RateLimiter = { limit: async () => (counted++, { allowed: false, remaining: 0, resetSeconds: 60 }) };
     const { key } = await insertKey(["admin"], "kv-outage-limited");
     const { fetch, faults } = appWithFaultyKv({ anonymous: refusing });
     faults.failReads = true;

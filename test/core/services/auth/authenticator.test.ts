@@ -17,7 +17,7 @@ import * as schema from "../../../../src/core/data/schema";
 import type { AppError } from "../../../../src/core/errors";
 import type { KeyValueStore } from "../../../../src/core/ports";
 import { apiKeysService } from "../../../../src/core/services/api-keys";
-import { kvStore } from "../../../../src/platform/cloudflare/kv-store";
+import { createKvStore } from "../../../../src/platform/cloudflare/kv-store";
 import { insertKey } from "../../../helpers/checks";
 import { manualClock, type ManualClock } from "../../../helpers/clock";
 import { faultInjectingKv, gate } from "../../../helpers/faulty-kv";
@@ -25,7 +25,7 @@ import { recordingLogger } from "../../../helpers/recording-logger";
 
 const db = drizzle(env.DB, { schema });
 /** The one real (local) KV namespace every simulated isolate shares. */
-const sharedKv = kvStore(env.CACHE);
+const sharedKv = createKvStore(env.CACHE);
 
 /**
  * One simulated isolate: its own authenticator (its own memory) over the shared D1 and KV, the

@@ -46,7 +46,7 @@ function bindable(params: unknown[]): SQLInputValue[] {
   });
 }
 
-export function openSqlite(path: string): SqliteHandle {
+export function createDatabase(path: string): SqliteHandle {
   const sqlite = new DatabaseSync(path);
   // D1 enforces foreign keys; WAL lets readers (a `sqlite3` shell, backups) work alongside.
   sqlite.exec("PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;");

@@ -6,14 +6,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { eq, sql } from "drizzle-orm";
 import { games } from "../../core/data/schema";
-import { applyMigrations, openSqlite } from "./sqlite";
+import { applyMigrations, createDatabase } from "./database";
 
 const MIGRATIONS = join(fileURLToPath(new URL("../../../", import.meta.url)), "migrations");
 const now = new Date().toISOString();
 const game = (storeId: string, name: string) => ({ platform: "ios" as const, storeId, name, createdAt: now, updatedAt: now });
 
 function open() {
-  const handle = openSqlite(":memory:");
+  const handle = createDatabase(":memory:");
   const applied = applyMigrations(handle.sqlite, MIGRATIONS);
   return { ...handle, applied };
 }
