@@ -2,7 +2,7 @@
 // tables the pipeline writes, data-file builders, and producers that wrap the real ingest queue.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import type { IngestDeps } from "../../src/core/ingest/deps";
-import type { IngestMessage } from "../../src/core/ingest/message";
+import type { IngestMessage } from "../../src/core/domain/ingest";
 import type { MessageQueue } from "../../src/core/ports";
 import { createMessageQueue } from "../../src/platform/cloudflare/queue";
 import { depsFor } from "../../src/platform/cloudflare/deps";
@@ -75,7 +75,7 @@ export async function fileByKey(key: string): Promise<FileRow | undefined> {
   return (await files()).find((f) => f.key === key);
 }
 
-/** The message the scanner sends for a ledger row (see src/core/ingest/message.ts). */
+/** The message the scanner sends for a ledger row (see src/core/domain/ingest.ts). */
 export const messageFor = (row: Pick<FileRow, "id" | "run_id" | "key" | "etag">): IngestMessage => ({
   v: 1,
   fileId: row.id,

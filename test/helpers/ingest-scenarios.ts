@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { ledger } from "../../src/core/data/ledger";
-import type { IngestMessage } from "../../src/core/ingest/message";
+import { createLedger } from "../../src/core/data/ledger";
+import type { IngestMessage } from "../../src/core/domain/ingest";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";
 import { alerts, files, s3Requests, waitFor, type FileRow, type RecordedRequest } from "./ingest";
@@ -51,9 +51,9 @@ export async function getRequests(keyPart = ""): Promise<RecordedRequest[]> {
  */
 export async function ledgerWithoutQueue(prefix = env.S3_PREFIX): Promise<IngestMessage[]> {
   const deps = workerDeps();
-  const book = ledger(deps.db);
-  const run = await book.createRun("manual", new Date());
-  await book.recordObjects(run.id, await deps.s3.listAll(prefix), new Date());
+  const ledger = createLedger(deps.db);
+  const run = await ledger.createRun("manual", new Date());
+  await ledger.recordObjects(run.id, await deps.s3.listAll(prefix), new Date());
   return (await files()).filter((f) => f.run_id === run.id).map((f) => ({ v: 1, fileId: f.id, runId: run.id, key: f.key, etag: f.etag }));
 }
 

@@ -62,5 +62,3 @@ export function apiKeysRepository(db: Database) {
     },
   };
 }
-
-export type ApiKeysRepository = ReturnType<typeof apiKeysRepository>;

@@ -19,7 +19,7 @@ export const DATA_VERSION_KEY = "meta:data-version";
 export const INITIAL_DATA_VERSION = "0";
 
 /** KV's write rate for one key. */
-export const MIN_WRITE_INTERVAL_MS = 1_000;
+const MIN_WRITE_INTERVAL_MS = 1_000;
 /** Failed writes are retried after 1, 2, 4, 8 s; after this many in a row the next bump starts over. */
 const MAX_FAILED_WRITES = 5;
 const MAX_BACKOFF_MS = 8_000;

@@ -156,5 +156,3 @@ export function gamesRepository(db: Database) {
     },
   };
 }
-
-export type GamesRepository = ReturnType<typeof gamesRepository>;

@@ -1,21 +1,69 @@
 import { and, desc, eq, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
-import type { Database } from "./database";
-import { abandonedReason, MAX_ABANDONED_ATTEMPTS, type FileStatus, type IngestFile, type RejectionSample } from "../domain/ingest";
+import { abandonedReason, MAX_ABANDONED_ATTEMPTS, type RejectionSample, type Trigger } from "../domain/ingest";
+import { MAX_BOUND_PARAMETERS, type Database } from "./database";
 import { ingestFiles, ingestRuns, type IngestFileRow, type IngestRunRow } from "./schema";
 
-/** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
-const OBJECTS_PER_STATEMENT = 500;
+/**
+ * The ingestion ledger's state machine: runs, and one row per file version (key + ETag) whose
+ * `status` goes
+ *
+ *   queued ──claimFile──▶ processing ──complete──▶ done
+ *     ▲  ▲                 │   │ │
+ *     │  └──release────────┘   │ └──fail──▶ failed ─┐
+ *     │  └──recoverAbandoned───┤ (lease ran out)     │
+ *     │                        └─(3rd)──▶ dead ◀─────┼── markDead (dead letter)
+ *     └──────────── requeue (operator's retry) ◀─────┘
+ *
+ * plus the send bookkeeping of queued files (claimSendable → markSent | releaseClaim) and the
+ * overdue mark. Every transition is ONE conditional UPDATE (compare-and-set): the conditions
+ * below say when a row may move, and concurrent scans, sweeps and redelivered messages cannot
+ * both win. Nothing else in the code writes `ingest_files.status`. Read-only queries for the API
+ * are in ledger-reads.ts; the staging area and the merge into `games` in staging.ts.
+ */
 
 const iso = (date: Date) => date.toISOString();
 
-/**
- * The ingestion ledger in D1: runs, and one row per file version (key + ETag). Every state
- * change is a conditional UPDATE (compare-and-set on status, claim or lease), so concurrent
- * scans and redelivered messages cannot both win.
- */
-export function ledger(db: Database) {
+/** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
+const OBJECTS_PER_STATEMENT = 500;
+/** Ids per `markSent` statement: its five other bound values are sent_at, send_claim, send_claimed_at, delivery_id and the claim. */
+const IDS_PER_MARK_SENT = MAX_BOUND_PARAMETERS - 5;
+
+// ── When a row may move ───────────────────────────────────────────────────────────────────────
+
+/** The consumer holding lease `lease` still holds file `id`. */
+export const heldBy = (id: number, lease: string): SQL =>
+  and(eq(ingestFiles.id, id), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing"))!;
+
+/** Processing, but its consumer's lease ran out: the attempt stopped without an outcome. */
+const leaseRanOut = (now: Date): SQL =>
+  and(eq(ingestFiles.status, "processing"), or(isNull(ingestFiles.leaseExpiresAt), lt(ingestFiles.leaseExpiresAt, iso(now))))!;
+
+/** Queued, and its message never went out or was sent before `resendBefore` (lost). */
+const messageMissing = (resendBefore: Date): SQL =>
+  and(eq(ingestFiles.status, "queued"), or(isNull(ingestFiles.sentAt), lt(ingestFiles.sentAt, iso(resendBefore))))!;
+
+/** Failed or dead: finished without its games. */
+const ended = sql`${ingestFiles.status} IN ('failed', 'dead')`;
+
+/** One more abandoned attempt would use the file's last one. */
+const lastAbandonedAttempt = sql`${ingestFiles.abandonedAttempts} + 1 >= ${MAX_ABANDONED_ATTEMPTS}`;
+
+/** A manual scan by `requestedBy` started after `since`. */
+const manualRunSince = (requestedBy: string, since: Date) =>
+  sql`SELECT 1 FROM ingest_runs WHERE trigger = 'manual' AND requested_by = ${requestedBy} AND started_at > ${iso(since)}`;
+
+/** What a finished file's row says about it; `complete` writes it. */
+export interface FileOutcome {
+  recordsSeen: number;
+  recordsRejected: number;
+  rejectionSamples: RejectionSample[];
+}
+
+export function createLedger(db: Database) {
   return {
-    async createRun(trigger: IngestRunRow["trigger"], now: Date): Promise<IngestRunRow> {
+    // ── Runs ────────────────────────────────────────────────────────────────────────────────
+
+    async createRun(trigger: Trigger, now: Date): Promise<IngestRunRow> {
       const [run] = await db.insert(ingestRuns).values({ trigger, status: "running", startedAt: iso(now) }).returning();
       return run!;
     },
@@ -29,7 +77,7 @@ export function ledger(db: Database) {
       const inserted = await db.all<{ id: number }>(sql`
         INSERT INTO ingest_runs (trigger, status, started_at, requested_by)
         SELECT 'manual', 'running', ${iso(now)}, ${requestedBy}
-        WHERE NOT EXISTS (SELECT 1 FROM ingest_runs WHERE trigger = 'manual' AND requested_by = ${requestedBy} AND started_at > ${iso(since)})
+        WHERE NOT EXISTS (${manualRunSince(requestedBy, since)})
         RETURNING id`);
       const [row] = await db
         .select()
@@ -51,6 +99,8 @@ export function ledger(db: Database) {
         .where(eq(ingestRuns.id, id));
     },
 
+    // ── Into the ledger, and onto the queue ───────────────────────────────────────────────────
+
     /** Records file versions not seen before as `queued`; returns how many were new. */
     async recordObjects(runId: number, objects: readonly { key: string; etag: string; size: number; lastModified: string | null }[], now: Date): Promise<number> {
       let inserted = 0;
@@ -69,40 +119,15 @@ export function ledger(db: Database) {
     },
 
     /**
-     * Files whose consumer stopped without recording an outcome (lease expired while
-     * processing): each such attempt is counted, and the file becomes sendable again, or
-     * `dead` once it has used MAX_ABANDONED_ATTEMPTS. Returns the rows changed, with their new
-     * status, so the caller can alert on the dead ones (each changes here exactly once).
-     */
-    async recoverAbandoned(now: Date): Promise<IngestFileRow[]> {
-      const exhausted = sql`${ingestFiles.abandonedAttempts} + 1 >= ${MAX_ABANDONED_ATTEMPTS}`;
-      return db
-        .update(ingestFiles)
-        .set({
-          abandonedAttempts: sql`${ingestFiles.abandonedAttempts} + 1`,
-          status: sql`CASE WHEN ${exhausted} THEN 'dead' ELSE 'queued' END`,
-          sentAt: null,
-          leaseToken: null,
-          leaseExpiresAt: null,
-          lastError: sql`CASE WHEN ${exhausted} THEN ${abandonedReason(MAX_ABANDONED_ATTEMPTS)}
-            ELSE ${abandonedReason()} || ' (' || (${ingestFiles.abandonedAttempts} + 1) || ' of ${sql.raw(String(MAX_ABANDONED_ATTEMPTS))}); sent again' END`,
-          finishedAt: sql`CASE WHEN ${exhausted} THEN ${iso(now)} ELSE ${ingestFiles.finishedAt} END`,
-          updatedAt: iso(now),
-        })
-        .where(and(eq(ingestFiles.status, "processing"), lt(ingestFiles.leaseExpiresAt, iso(now))))
-        .returning();
-    },
-
-    /**
-     * Claims every queued file a queue should receive now: never sent (new, or its send
-     * failed), or sent before `resendBefore` and still not taken (its message was lost) —
-     * unless another sender claimed it within `claimTtlMs`. Each file is claimed by exactly one
-     * caller. `only` narrows it to one file (the retry API); `runId` records the run that sends.
+     * Claims every queued file a queue should receive now: its message is missing (never sent,
+     * or sent before `resendBefore` and still not taken) — unless another sender claimed it
+     * within `claimTtlMs`. Each file is claimed by exactly one caller. `only` narrows it to one
+     * file (the retry API); `runId` records the run that sends.
      */
     async claimSendable(
       claim: string,
       now: Date,
-      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: number },
+      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: number | undefined },
     ): Promise<IngestFileRow[]> {
       return db
         .update(ingestFiles)
@@ -110,8 +135,7 @@ export function ledger(db: Database) {
         .where(
           and(
             options.only !== undefined ? eq(ingestFiles.id, options.only) : undefined,
-            eq(ingestFiles.status, "queued"),
-            or(isNull(ingestFiles.sentAt), lt(ingestFiles.sentAt, iso(options.resendBefore))),
+            messageMissing(options.resendBefore),
             or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - options.claimTtlMs)))),
           ),
         )
@@ -120,17 +144,20 @@ export function ledger(db: Database) {
 
     /** Records that the queue accepted the messages sent under `claim` (their delivery id). */
     async markSent(ids: number[], claim: string, now: Date): Promise<void> {
-      for (let i = 0; i < ids.length; i += 90) {
+      for (let i = 0; i < ids.length; i += IDS_PER_MARK_SENT) {
         await db
           .update(ingestFiles)
           .set({ sentAt: iso(now), sendClaim: null, sendClaimedAt: null, deliveryId: claim })
-          .where(and(inArray(ingestFiles.id, ids.slice(i, i + 90)), eq(ingestFiles.sendClaim, claim)));
+          .where(and(inArray(ingestFiles.id, ids.slice(i, i + IDS_PER_MARK_SENT)), eq(ingestFiles.sendClaim, claim)));
       }
     },
 
+    /** Gives up `claim` on the files the queue did not accept, for the next sender. */
     async releaseClaim(claim: string): Promise<void> {
       await db.update(ingestFiles).set({ sendClaim: null, sendClaimedAt: null }).where(and(eq(ingestFiles.sendClaim, claim), isNull(ingestFiles.sentAt)));
     },
+
+    // ── Processing ──────────────────────────────────────────────────────────────────────────
 
     /**
      * Takes the file for processing: only from `queued`, or from `processing` whose lease ran
@@ -140,7 +167,7 @@ export function ledger(db: Database) {
      */
     async claimFile(id: number, etag: string, lease: string, leaseUntil: Date, now: Date): Promise<IngestFileRow | undefined> {
       const takeover = sql`${ingestFiles.status} = 'processing'`;
-      const exhausted = sql`(${takeover} AND ${ingestFiles.abandonedAttempts} + 1 >= ${MAX_ABANDONED_ATTEMPTS})`;
+      const exhausted = sql`(${takeover} AND ${lastAbandonedAttempt})`;
       const unlessExhausted = (value: SQL | string, otherwise: SQL) => sql`CASE WHEN ${exhausted} THEN ${otherwise} ELSE ${value} END`;
       const [row] = await db
         .update(ingestFiles)
@@ -155,19 +182,8 @@ export function ledger(db: Database) {
           finishedAt: unlessExhausted(sql`${ingestFiles.finishedAt}`, sql`${iso(now)}`),
           updatedAt: iso(now),
         })
-        .where(
-          and(
-            eq(ingestFiles.id, id),
-            eq(ingestFiles.etag, etag),
-            or(eq(ingestFiles.status, "queued"), and(eq(ingestFiles.status, "processing"), lt(ingestFiles.leaseExpiresAt, iso(now)))),
-          ),
-        )
+        .where(and(eq(ingestFiles.id, id), eq(ingestFiles.etag, etag), or(eq(ingestFiles.status, "queued"), leaseRanOut(now))))
         .returning();
-      return row;
-    },
-
-    async getFile(id: number): Promise<IngestFileRow | undefined> {
-      const [row] = await db.select().from(ingestFiles).where(eq(ingestFiles.id, id)).limit(1);
       return row;
     },
 
@@ -176,25 +192,66 @@ export function ledger(db: Database) {
       await db
         .update(ingestFiles)
         .set({ status: "queued", leaseToken: null, leaseExpiresAt: null, lastError: error, updatedAt: iso(now) })
-        .where(and(eq(ingestFiles.id, id), eq(ingestFiles.leaseToken, lease)));
+        .where(heldBy(id, lease));
     },
 
     /** Marks a file failed for good; returns false when this consumer no longer held it. */
-    async fail(id: number, lease: string, error: string, counts: Partial<Counts>, now: Date): Promise<boolean> {
+    async fail(id: number, lease: string, error: string, now: Date): Promise<boolean> {
       const rows = await db
         .update(ingestFiles)
+        .set({ status: "failed", leaseToken: null, leaseExpiresAt: null, lastError: error, finishedAt: iso(now), updatedAt: iso(now) })
+        .where(heldBy(id, lease))
+        .returning({ id: ingestFiles.id });
+      return rows.length > 0;
+    },
+
+    /**
+     * The statement that marks a file `done` with its outcome, if lease `lease` still holds it.
+     * Not run on its own: it is the last statement of the commit batch (staging.ts), which
+     * merges the file's games in the same transaction. Returns the counts the batch recorded.
+     */
+    complete(id: number, lease: string, outcome: FileOutcome, now: Date) {
+      return db
+        .update(ingestFiles)
         .set({
-          ...counts,
-          status: "failed",
+          status: "done",
+          recordsSeen: outcome.recordsSeen,
+          recordsRejected: outcome.recordsRejected,
+          rejectionSamples: outcome.rejectionSamples,
+          lastError: null,
           leaseToken: null,
           leaseExpiresAt: null,
-          lastError: error,
           finishedAt: iso(now),
           updatedAt: iso(now),
         })
-        .where(and(eq(ingestFiles.id, id), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing")))
-        .returning({ id: ingestFiles.id });
-      return rows.length > 0;
+        .where(heldBy(id, lease))
+        .returning({ recordsUpserted: ingestFiles.recordsUpserted, gamesWritten: ingestFiles.gamesWritten });
+    },
+
+    // ── Recovery ────────────────────────────────────────────────────────────────────────────
+
+    /**
+     * Files whose consumer stopped without recording an outcome (lease expired while
+     * processing): each such attempt is counted, and the file becomes sendable again, or
+     * `dead` once it has used MAX_ABANDONED_ATTEMPTS. Returns the rows changed, with their new
+     * status, so the caller can alert on the dead ones (each changes here exactly once).
+     */
+    async recoverAbandoned(now: Date): Promise<IngestFileRow[]> {
+      return db
+        .update(ingestFiles)
+        .set({
+          abandonedAttempts: sql`${ingestFiles.abandonedAttempts} + 1`,
+          status: sql`CASE WHEN ${lastAbandonedAttempt} THEN 'dead' ELSE 'queued' END`,
+          sentAt: null,
+          leaseToken: null,
+          leaseExpiresAt: null,
+          lastError: sql`CASE WHEN ${lastAbandonedAttempt} THEN ${abandonedReason(MAX_ABANDONED_ATTEMPTS)}
+            ELSE ${abandonedReason()} || ' (' || (${ingestFiles.abandonedAttempts} + 1) || ' of ${sql.raw(String(MAX_ABANDONED_ATTEMPTS))}); sent again' END`,
+          finishedAt: sql`CASE WHEN ${lastAbandonedAttempt} THEN ${iso(now)} ELSE ${ingestFiles.finishedAt} END`,
+          updatedAt: iso(now),
+        })
+        .where(leaseRanOut(now))
+        .returning();
     },
 
     /**
@@ -218,10 +275,7 @@ export function ledger(db: Database) {
           and(
             eq(ingestFiles.id, id),
             deliveryId !== undefined ? eq(ingestFiles.deliveryId, deliveryId) : undefined,
-            or(
-              eq(ingestFiles.status, "queued"),
-              and(eq(ingestFiles.status, "processing"), or(isNull(ingestFiles.leaseExpiresAt), lt(ingestFiles.leaseExpiresAt, iso(now)))),
-            ),
+            or(eq(ingestFiles.status, "queued"), leaseRanOut(now)),
           ),
         )
         .returning();
@@ -234,7 +288,6 @@ export function ledger(db: Database) {
      * of abandoned attempts and a fresh overdue clock. Undefined when it is in another state.
      */
     async requeue(id: number, now: Date, resendBefore: Date): Promise<IngestFileRow | undefined> {
-      const ended = sql`${ingestFiles.status} IN ('failed', 'dead')`;
       const [row] = await db
         .update(ingestFiles)
         .set({
@@ -249,12 +302,7 @@ export function ledger(db: Database) {
           finishedAt: null,
           updatedAt: iso(now),
         })
-        .where(
-          and(
-            eq(ingestFiles.id, id),
-            or(ended, and(eq(ingestFiles.status, "queued"), or(isNull(ingestFiles.sentAt), lt(ingestFiles.sentAt, iso(resendBefore))))),
-          ),
-        )
+        .where(and(eq(ingestFiles.id, id), or(ended, messageMissing(resendBefore))))
         .returning();
       return row;
     },
@@ -277,70 +325,5 @@ export function ledger(db: Database) {
         )
         .returning();
     },
-
-    async lastSuccessAt(): Promise<string | null> {
-      const [row] = await db
-        .select({ at: sql<string | null>`max(${ingestFiles.finishedAt})` })
-        .from(ingestFiles)
-        .where(eq(ingestFiles.status, "done"));
-      return row?.at ?? null;
-    },
-
-    async firstRunAt(): Promise<string | null> {
-      const [row] = await db.select({ at: sql<string | null>`min(${ingestRuns.startedAt})` }).from(ingestRuns);
-      return row?.at ?? null;
-    },
-
-    async listRuns(limit: number, beforeId?: number): Promise<IngestRunRow[]> {
-      return db
-        .select()
-        .from(ingestRuns)
-        .where(beforeId !== undefined ? lt(ingestRuns.id, beforeId) : undefined)
-        .orderBy(desc(ingestRuns.id))
-        .limit(limit);
-    },
-
-    async getRun(id: number): Promise<IngestRunRow | undefined> {
-      const [row] = await db.select().from(ingestRuns).where(eq(ingestRuns.id, id)).limit(1);
-      return row;
-    },
-
-    async filesOfRuns(runIds: number[]): Promise<IngestFileRow[]> {
-      if (runIds.length === 0) return [];
-      return db.select().from(ingestFiles).where(inArray(ingestFiles.runId, runIds)).orderBy(ingestFiles.id);
-    },
-
-    async listFiles(filter: { status?: FileStatus | undefined }, limit: number, beforeId?: number): Promise<IngestFileRow[]> {
-      const conditions: (SQL | undefined)[] = [
-        filter.status ? eq(ingestFiles.status, filter.status) : undefined,
-        beforeId !== undefined ? lt(ingestFiles.id, beforeId) : undefined,
-      ];
-      return db.select().from(ingestFiles).where(and(...conditions)).orderBy(desc(ingestFiles.id)).limit(limit);
-    },
   };
-}
-
-export interface Counts {
-  recordsSeen: number;
-  recordsRejected: number;
-  rejectionSamples: RejectionSample[];
-}
-
-export type Ledger = ReturnType<typeof ledger>;
-
-/** The public view of a ledger row: internal claim, lease and bookkeeping fields stay inside. */
-export function toIngestFile(row: IngestFileRow): IngestFile {
-  const {
-    sendClaim: _c,
-    sendClaimedAt: _ca,
-    leaseToken: _l,
-    leaseExpiresAt: _le,
-    deliveryId: _d,
-    // What they led to is in `status` and `lastError`.
-    abandonedAttempts: _a,
-    requeuedAt: _r,
-    overdueAlertedAt: _o,
-    ...visible
-  } = row;
-  return visible;
 }

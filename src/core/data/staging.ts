@@ -1,8 +1,8 @@
 import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import type { Database } from "./database";
 import type { GameRecord } from "../domain/game";
-import type { RejectionSample } from "../domain/ingest";
 import { fileTimestamp } from "../domain/source-time";
+import { createLedger, heldBy, type FileOutcome } from "./ledger";
 import { games, ingestFiles, ingestStaging, type IngestFileRow } from "./schema";
 
 /** Columns a data file provides, in the order records are encoded for staging. */
@@ -123,12 +123,6 @@ export async function stageGames(db: Database, lease: string, fileId: number, pa
                   ELSE min(ingest_staging.rank, excluded.rank) END`);
 }
 
-export interface FileOutcome {
-  recordsSeen: number;
-  recordsRejected: number;
-  rejectionSamples: RejectionSample[];
-}
-
 export interface Applied {
   recordsUpserted: number;
   gamesWritten: number;
@@ -154,7 +148,7 @@ export async function commitFile(
   const fileId = file.id;
   const sourceAt = fileTimestamp(file);
   const newer = (existing: string, incoming: string) => shouldOverwrite(existing, incoming, sql`${sourceAt}`, sql`${fileId}`);
-  const heldByUs = and(eq(ingestFiles.id, fileId), eq(ingestFiles.leaseToken, lease), eq(ingestFiles.status, "processing"));
+  const heldByUs = heldBy(fileId, lease);
   const staged = db
     // Every column of `games`, in table order (drizzle checks); a NULL id lets SQLite assign it.
     .select({
@@ -234,21 +228,7 @@ export async function commitFile(
         setWhere: newer("games", "excluded"),
       }),
     db.delete(ingestStaging).where(eq(ingestStaging.leaseToken, lease)),
-    db
-      .update(ingestFiles)
-      .set({
-        status: "done",
-        recordsSeen: outcome.recordsSeen,
-        recordsRejected: outcome.recordsRejected,
-        rejectionSamples: outcome.rejectionSamples,
-        lastError: null,
-        leaseToken: null,
-        leaseExpiresAt: null,
-        finishedAt: at,
-        updatedAt: at,
-      })
-      .where(heldByUs)
-      .returning({ recordsUpserted: ingestFiles.recordsUpserted, gamesWritten: ingestFiles.gamesWritten }),
+    createLedger(db).complete(fileId, lease, outcome, now),
   ]);
   const row = done[0];
   return row ? { recordsUpserted: row.recordsUpserted ?? 0, gamesWritten: row.gamesWritten ?? 0 } : undefined;
@@ -262,4 +242,29 @@ export async function discardOtherAttempts(db: Database, fileId: number, lease: 
 /** Drops this attempt's staged rows after it failed. */
 export async function discardAttempt(db: Database, lease: string): Promise<void> {
   await db.run(sql`DELETE FROM ingest_staging WHERE lease_token = ${lease}`);
+}
+
+/** Staging rows deleted per statement, and statements per sweep: bounded work per invocation. */
+const STAGING_ROWS_PER_DELETE = 10_000;
+const STAGING_DELETES_PER_SWEEP = 20;
+
+/**
+ * Deletes staging rows no live attempt owns: rows whose lease is not the current lease of a
+ * `processing` file (an attempt that was killed, or lost its lease). A file's next claim
+ * already drops its own (`discardOtherAttempts`); this catches files that never
+ * get one (dead, or done by a later attempt). Bounded per sweep; the rest goes next time.
+ */
+export async function discardOrphanedStaging(db: Database): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < STAGING_DELETES_PER_SWEEP; i++) {
+    const result = await db.run(sql`
+      DELETE FROM ingest_staging WHERE rowid IN (
+        SELECT s.rowid FROM ingest_staging s
+        WHERE NOT EXISTS (SELECT 1 FROM ingest_files f WHERE f.status = 'processing' AND f.lease_token = s.lease_token)
+        LIMIT ${STAGING_ROWS_PER_DELETE})`);
+    const changes = (result as { meta?: { changes?: number } }).meta?.changes ?? 0;
+    deleted += changes;
+    if (changes < STAGING_ROWS_PER_DELETE) break;
+  }
+  return deleted;
 }

@@ -16,7 +16,7 @@ import { searchRoutes } from "./routes/search";
 import { statsRoutes } from "./routes/stats";
 import { registerSecuritySchemes } from "./routes/security";
 
-export const OPENAPI_INFO = {
+const OPENAPI_INFO = {
   title: "Game DB API",
   version: "1.0.0",
   description:

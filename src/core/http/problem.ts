@@ -72,7 +72,7 @@ const STATUS_CODES: Partial<Record<number, ProblemCode>> = {
 };
 
 /** Anything thrown becomes an AppError; unknown failures become a bare 500. */
-export function toAppError(error: unknown): AppError {
+function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException) {
     const code = STATUS_CODES[error.status];

@@ -13,7 +13,7 @@ import { retryDelaySeconds } from "./backoff";
 export const SWEEP_INTERVAL_SECONDS = 600;
 
 /** Queue delivery latency (batch timeout, a backlog of other files) and clock skew, on top of the retry schedule. */
-export const QUEUE_SLACK_SECONDS = 900;
+const QUEUE_SLACK_SECONDS = 900;
 
 /**
  * The longest one message can legitimately stay alive in the queue: `maxRetries + 1`
@@ -21,7 +21,7 @@ export const QUEUE_SLACK_SECONDS = 900;
  * the consumer can ask for — the backoff at its highest jitter, "come back when the holder's
  * lease ends" (capped at the retry maximum), or the base delay after an unexpected error.
  */
-export function deliveryWindowSeconds(ingest: IngestConfig): number {
+function deliveryWindowSeconds(ingest: IngestConfig): number {
   const { maxRetries, retryBaseSeconds, retryMaxSeconds, leaseSeconds } = ingest;
   let total = (maxRetries + 1) * leaseSeconds;
   for (let attempt = 1; attempt <= maxRetries; attempt++) {

@@ -4,7 +4,7 @@ import type { Logger } from "../log";
 import type { KeyValueStore, MessageQueue } from "../ports";
 import type { DataVersion } from "../data/data-version";
 import type { IngestLimits } from "./limits";
-import type { IngestMessage } from "./message";
+import type { IngestMessage } from "../domain/ingest";
 import type { S3Client } from "./s3/s3-client";
 
 /** What the ingestion pipeline needs from the platform. */

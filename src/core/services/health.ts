@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../data/database";
-import { ledger } from "../data/ledger";
+import { createLedgerReads } from "../data/ledger-reads";
 import { describeError } from "../log";
 import type { ServiceDeps } from "./deps";
 import { ageSeconds } from "./stats";
@@ -11,7 +11,7 @@ export interface HealthCheck {
   error?: string;
 }
 
-export async function checkDatabase(db: Database): Promise<HealthCheck> {
+async function checkDatabase(db: Database): Promise<HealthCheck> {
   const started = performance.now();
   const latency = () => Math.round((performance.now() - started) * 10) / 10;
   try {
@@ -37,6 +37,6 @@ export async function healthReport(deps: Pick<ServiceDeps, "db" | "log" | "now">
     deps.log.error("health check failed", { check: "db", error: db.error });
     return { status: "unavailable", checks: { db: { status: db.status, latencyMs: db.latencyMs } }, ingestion: null };
   }
-  const lastSuccessAt = await ledger(deps.db).lastSuccessAt();
+  const lastSuccessAt = await createLedgerReads(deps.db).lastSuccessAt();
   return { status: "ok", checks: { db }, ingestion: { lastSuccessAt, ageSeconds: ageSeconds(lastSuccessAt, deps.now()) } };
 }

@@ -3,7 +3,7 @@ import { processIngestMessage } from "../../core/ingest/consumer";
 import { processDeadLetter } from "../../core/ingest/dead-letter";
 import { retryDelaySeconds } from "../../core/ingest/backoff";
 import type { IngestDeps } from "../../core/ingest/deps";
-import type { IngestMessage } from "../../core/ingest/message";
+import type { IngestMessage } from "../../core/domain/ingest";
 import { describeError } from "../../core/log";
 import type { MessageQueue } from "../../core/ports";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import type { Decision } from "../../core/ingest/consumer";
 import type { IngestDeps } from "../../core/ingest/deps";
-import type { IngestMessage } from "../../core/ingest/message";
+import type { IngestMessage } from "../../core/domain/ingest";
 import { createLogger } from "../../core/log";
 import { backoffSchedule, DEAD_LETTERS, createMessageQueue, startIngestConsumer, type ConsumerHandlers, type QueueSettings } from "./queue";
 

@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { commitFile, stageGames, stagingJson } from "../../../src/core/data/staging";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
-import { ledger } from "../../../src/core/data/ledger";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import { createLedger } from "../../../src/core/data/ledger";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { DATA_VERSION_KEY } from "../../../src/core/data/data-version";
 import ios from "../../fixtures/ios.top100.json";
@@ -151,10 +151,10 @@ describe("consumer: redelivery and idempotence", () => {
   it("a delivery that lost its lease commits nothing; the delivery that took over applies the file once", async () => {
     const [message] = await scanHeld({ [IOS_KEY]: JSON.stringify([iosRecord(1), iosRecord(2)]) });
     const deps = realDeps();
-    const files = ledger(deps.db);
+    const ledger = createLedger(deps.db);
     // A first delivery claims the file, stages a wrong game, and stalls past its lease.
     const past = new Date(Date.now() - 60_000);
-    const stalled = await files.claimFile(message!.fileId, message!.etag, "stalled-lease", past, past);
+    const stalled = await ledger.claimFile(message!.fileId, message!.etag, "stalled-lease", past, past);
     expect(stalled).toBeDefined();
     const stale = { platform: "ios", storeId: "999", name: "Stale", bundleId: null, publisherId: null, publisherName: null, appVersion: null, iconUrl: null, rank: 1 } as const;
     await stageGames(deps.db, "stalled-lease", message!.fileId, `[${stagingJson(stale)}]`);

@@ -4,7 +4,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkFreshness } from "../../../src/core/ingest/freshness";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import worker from "../../support/limited-worker";
 import { call, callJson } from "../../helpers/api";
 import { expectProblem } from "../../helpers/checks";

@@ -6,7 +6,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import worker from "../../support/limited-worker";
 import { alerts, files, gameCount, putObject, resetIngestState, runCron, s3Requests, setFaults, waitForFilesSettled, type FaultRule } from "../../helpers/ingest";
 import {

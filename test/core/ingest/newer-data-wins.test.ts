@@ -4,7 +4,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { callJson } from "../../helpers/api";
 import { files, putObject, resetIngestState, runCron, waitForFilesSettled, type FileRow } from "../../helpers/ingest";

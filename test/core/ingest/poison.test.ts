@@ -13,8 +13,8 @@ import { MAX_ABANDONED_ATTEMPTS } from "../../../src/core/domain/ingest";
 import { abandonedBoundSeconds, SWEEP_INTERVAL_SECONDS } from "../../../src/core/ingest/bounds";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { processDeadLetter } from "../../../src/core/ingest/dead-letter";
-import { ledger } from "../../../src/core/data/ledger";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import { createLedger } from "../../../src/core/data/ledger";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
 import { callJson } from "../../helpers/api";
@@ -174,12 +174,12 @@ describe("a file whose consumer stops after claiming it, every time", () => {
 describe("counting abandoned attempts in the ledger", () => {
   /** Leaves the file `processing` under a lease that ran out, as a consumer that died does. */
   async function abandon(message: IngestMessage, times: number) {
-    const files = ledger(realDeps().db);
+    const ledger = createLedger(realDeps().db);
     const hourAgo = Date.now() - 3_600_000;
     for (let i = 0; i < times; i++) {
       // Each claim's lease ran out a second after it, before the next claim.
       const claimedAt = new Date(hourAgo + i * 2_000);
-      const claimed = await files.claimFile(message.fileId, message.etag, `dead-lease-${i}`, new Date(claimedAt.getTime() + 1_000), claimedAt);
+      const claimed = await ledger.claimFile(message.fileId, message.etag, `dead-lease-${i}`, new Date(claimedAt.getTime() + 1_000), claimedAt);
       expect(claimed?.status).toBe("processing");
     }
   }

@@ -6,7 +6,7 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resendAfterSeconds } from "../../../src/core/ingest/bounds";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { DAILY_SCAN_CRON, LEDGER_SWEEP_CRON } from "../../../src/core/ingest/schedule";
 import { sweepLedger } from "../../../src/core/ingest/sweep";

@@ -15,7 +15,7 @@ import { text } from "../schemas/text";
 import { API_KEY_SECURITY } from "./security";
 
 /** The longest search term: each extra character is one more trigram for the index to intersect. */
-export const MAX_SEARCH_TERM_LENGTH = 100;
+const MAX_SEARCH_TERM_LENGTH = 100;
 
 const criteria = {
   name: text()

@@ -53,7 +53,7 @@ export const TOMBSTONE_TTL_SECONDS = 30 * 24 * 60 * 60;
 /** last_used_at is written at most this often per key. */
 export const TOUCH_INTERVAL_MS = 5 * 60_000;
 /** KV's propagation to other locations: "up to 60 seconds or more" (developers.cloudflare.com/kv/concepts/how-kv-works/). */
-export const KV_PROPAGATION_SECONDS = 60;
+const KV_PROPAGATION_SECONDS = 60;
 
 /**
  * A revoked key stops working everywhere within this many seconds once the tombstone is written:
