@@ -2,7 +2,6 @@ import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../../domain/scopes";
 import type { ApiKey } from "../../domain/api-key";
 import type { SameShape } from "../../domain/same-shape";
-import { resourceIdParams } from "./params";
 import { text } from "./text";
 
 export const ApiKeySchema = z
@@ -28,7 +27,6 @@ export const ApiKeyInputSchema = z
   })
   .openapi("ApiKeyInput");
 
-export const ApiKeyIdParamSchema = resourceIdParams();
 
 // The wire shape is the domain's (src/core/domain/api-key.ts): if either side changes, this stops compiling.
 const _sameShape: SameShape<z.infer<typeof ApiKeySchema>, ApiKey> = true;

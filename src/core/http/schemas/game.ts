@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PLATFORMS, storeIdProblem, type Game as DomainGame, type GameInput as DomainGameInput, type GamePatch as DomainGamePatch, type Platform } from "../../domain/game";
 import type { SameShape } from "../../domain/same-shape";
-import { resourceIdParams } from "./params";
 import { httpUrl, text } from "./text";
 
 const platform = z.enum(PLATFORMS).openapi({ example: "ios" });
@@ -72,8 +71,6 @@ const _sameShapes: [
   SameShape<z.infer<typeof GamePatchSchema>, DomainGamePatch>,
 ] = [true, true, true];
 void _sameShapes;
-
-export const GameIdParamSchema = resourceIdParams();
 
 export const DeletedSchema = z.object({ id: z.number().int() }).openapi("Deleted");
 
