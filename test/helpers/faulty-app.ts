@@ -7,7 +7,7 @@ import { createDataVersion } from "../../src/core/data/data-version";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";
 import { ORIGIN } from "./api";
-import { faultInjectingKv } from "./faulty-kv";
+import { faultyKvStore } from "../support/kv-faults";
 import { recordingLogger } from "./recording-logger";
 
 export interface FaultyAppOptions {
@@ -25,7 +25,7 @@ export interface FaultyAppOptions {
  */
 export function appWithFaultyKv(options: FaultyAppOptions = {}) {
   const base = depsFor(freshInvocationEnv(env));
-  const faulty = faultInjectingKv(base.kv);
+  const faulty = faultyKvStore(base.kv);
   const { log, lines } = recordingLogger();
   const deps: AppDeps = {
     ...base,

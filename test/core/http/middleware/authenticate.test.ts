@@ -262,8 +262,8 @@ describe("KV trouble", () => {
   it("a KV that throws on every read and write: keyed requests are answered from D1, with a warn line per fallback", async () => {
     const { key, id } = await insertKey(["admin"], "kv-outage");
     const { fetch, faults, lines } = appWithFaultyKv();
-    faults.failReads = true;
-    faults.failWrites = () => true;
+    faults.fail("read");
+    faults.fail("write");
     const res = await fetch(`/api/keys/${id}`, key);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(((await res.json()) as { id: number }).id).toBe(id);
@@ -280,7 +280,7 @@ describe("KV trouble", () => {
     const refusing: RateLimiter = { limit: async () => (counted++, { allowed: false, remaining: 0, resetSeconds: 60 }) };
     const { key } = await insertKey(["admin"], "kv-outage-limited");
     const { fetch, faults } = appWithFaultyKv({ anonymous: refusing });
-    faults.failReads = true;
+    faults.fail("read");
     const problem = await expectProblem(await fetch("/api/keys", key), 429, "rate-limited");
     expect(problem.detail).toMatch(/Rate limit/);
     expect(counted).toBe(1);

@@ -172,7 +172,7 @@ describe("DELETE /api/keys/{id}", () => {
     const waits: number[] = [];
     const { fetch, faults, lines } = appWithFaultyKv({ authenticator: { sleep: async (ms) => void waits.push(ms) } });
     const { id, key, hash } = await insertKey(["games:read"], "kv-refuses-revocation");
-    faults.failWrites = (k) => k === `auth-revoked:${hash}`;
+    faults.fail("write", { keys: (k) => k === `auth-revoked:${hash}` });
     const res = await fetch(`/api/keys/${id}`, env.ADMIN_API_KEY, { method: "DELETE" });
     expect(res.headers.get("Retry-After")).toBe("5");
     const problem = await expectProblem(res, 503, "service-unavailable");
@@ -185,7 +185,7 @@ describe("DELETE /api/keys/{id}", () => {
     // The isolate that served the DELETE already refuses the key.
     await expectProblem(await fetch("/api/games", key), 401, "unauthorized");
 
-    faults.failWrites = () => false;
+    faults.clear();
     const again = await fetch(`/api/keys/${id}`, env.ADMIN_API_KEY, { method: "DELETE" });
     expect(again.status).toBe(200);
     expect(((await again.json()) as ApiKeyView).revokedAt).toBe(revokedAt);

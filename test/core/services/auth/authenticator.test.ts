@@ -20,7 +20,8 @@ import { apiKeysService } from "../../../../src/core/services/api-keys";
 import { createKvStore } from "../../../../src/platform/cloudflare/kv-store";
 import { insertKey } from "../../../helpers/checks";
 import { manualClock, type ManualClock } from "../../../helpers/clock";
-import { faultInjectingKv, gate } from "../../../helpers/faulty-kv";
+import { faultyKvStore, gate } from "../../../support/kv-faults";
+import { KvWriteRate } from "../../../support/kv-write-rate";
 import { recordingLogger } from "../../../helpers/recording-logger";
 
 const db = drizzle(env.DB, { schema });
@@ -95,7 +96,7 @@ async function keyLastUsed(clock: ManualClock, agoMs: number) {
 describe("revocation is final across isolates", () => {
   it("an isolate still holding the key keeps using it and its last-used write fires: the tombstone stays, no positive verdict is written, A refuses at once and B within the memory TTL", async () => {
     const clock = manualClock();
-    const watched = faultInjectingKv(sharedKv);
+    const watched = faultyKvStore(sharedKv);
     const a = isolate(clock, watched.kv);
     const b = isolate(clock, watched.kv);
     // Last used 4 min 50 s ago: B's last-used write falls due while B still trusts its memory.
@@ -139,14 +140,14 @@ describe("revocation is final across isolates", () => {
 
   it("a positive verdict that lands after the tombstone (an isolate whose D1 read preceded the revocation) does not bring the key back", async () => {
     const clock = manualClock();
-    const slow = faultInjectingKv(sharedKv);
+    const slow = faultyKvStore(sharedKv);
     const a = isolate(clock);
     const b = isolate(clock, slow.kv);
     const { id, key, hash } = await keyLastUsed(clock, 60_000);
 
     // B reads D1 (not revoked yet) and defers sharing the verdict; its KV write is held back.
     const held = gate();
-    slow.faults.holdWrites = held.promise;
+    slow.faults.holdWrites(held.promise);
     expect(await b.start(key)).toMatchObject({ ok: true });
     await a.revoke(id);
     held.open();
@@ -202,7 +203,7 @@ describe("revocation is final across isolates", () => {
 describe("a revocation KV does not take", () => {
   it("KV refusing the tombstone: DELETE is a 503 after 3 tries a second apart, the key is revoked in D1, refused where revoked, never re-shared, and stops everywhere once the last positive verdict expires", async () => {
     const clock = manualClock();
-    const failing = faultInjectingKv(sharedKv);
+    const failing = faultyKvStore(sharedKv);
     const a = isolate(clock, failing.kv);
     const b = isolate(clock);
     const { id, key, hash } = await keyLastUsed(clock, TOUCH_INTERVAL_MS - 1_000);
@@ -210,7 +211,7 @@ describe("a revocation KV does not take", () => {
     const verdictExpiry = await kvExpiration(verdictKey(hash));
     expect(verdictExpiry).toBeDefined();
 
-    failing.faults.failWrites = (k) => k === tombstoneKey(hash);
+    failing.faults.fail("write", { keys: (k) => k === tombstoneKey(hash) });
     const revokedAtWall = Math.floor(Date.now() / 1000);
     const error = (await a.revoke(id).catch((e: unknown) => e)) as AppError;
     expect(error).toMatchObject({ code: "service-unavailable", status: 503, headers: { "Retry-After": "5" } });
@@ -242,15 +243,14 @@ describe("a revocation KV does not take", () => {
     expect(await b.use(key)).toEqual({ ok: false, reason: "revoked", keyId: id });
 
     // KV recovers: repeating the DELETE publishes the tombstone and answers the key.
-    failing.faults.failWrites = () => false;
+    failing.faults.clear();
     expect(await a.revoke(id)).toMatchObject({ id, revokedAt: stored!.revoked_at });
     expect(await env.CACHE.get(tombstoneKey(hash), "json")).toEqual({ keyId: id, revokedAt: stored!.revoked_at });
   });
 
   it("KV's one write per second per key: a DELETE repeated at once succeeds by retrying a second later", async () => {
     const clock = manualClock();
-    const limited = faultInjectingKv(sharedKv);
-    limited.faults.writeRate = clock;
+    const limited = faultyKvStore(sharedKv, { writeRate: new KvWriteRate({ now: () => clock.ms }) });
     // Really waits too, so KV itself (production, or a test binding enforcing its limits) sees
     // the two writes more than a second apart as well.
     const a = isolate(clock, limited.kv, { realSleep: true });
@@ -267,13 +267,13 @@ describe("a revocation KV does not take", () => {
 describe("KV trouble degrades to D1", () => {
   it("a KV that throws on every read: keys are verified in D1 (valid, revoked, unknown), each D1 lookup passes the per-IP guard, and each fallback is logged and counted", async () => {
     const clock = manualClock();
-    const broken = faultInjectingKv(sharedKv);
+    const broken = faultyKvStore(sharedKv);
     const b = isolate(clock, broken.kv);
     const good = await keyLastUsed(clock, 60_000);
     const revoked = await keyLastUsed(clock, 60_000);
     await isolate(clock).revoke(revoked.id);
 
-    broken.faults.failReads = true;
+    broken.faults.fail("read");
     expect(await b.use(good.key)).toMatchObject({ ok: true, principal: { keyId: good.id, scopes: ["games:read"] } });
     expect(await b.use(revoked.key)).toEqual({ ok: false, reason: "revoked", keyId: revoked.id });
     expect(await b.use(generateApiKey())).toEqual({ ok: false, reason: "unknown" });
@@ -290,8 +290,8 @@ describe("KV trouble degrades to D1", () => {
 
   it("a KV that throws on every write: requests still succeed, the use is recorded in D1, and the failure is logged", async () => {
     const clock = manualClock();
-    const broken = faultInjectingKv(sharedKv);
-    broken.faults.failWrites = () => true;
+    const broken = faultyKvStore(sharedKv);
+    broken.faults.fail("write");
     const b = isolate(clock, broken.kv);
     const fresh = await keyLastUsed(clock, 60_000);
     const due = await keyLastUsed(clock, TOUCH_INTERVAL_MS + 1);
