@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "../../src/core/domain/key-format";
-import { contractClient, expectProblem, randomIp, sampleGame, UUID, waitFor, type ContractTarget } from "./target";
+import { type ContractTarget } from "./target";
 import { jsonOfSize, streamed } from "../helpers/bodies";
+import { apiClient, randomIp, sampleGame } from "../support/client";
+import { expectProblem } from "../support/problem";
+import { UUID } from "../support/patterns";
+import { waitFor } from "../support/wait";
 
 const LIMIT = 64 * 1024;
 
@@ -20,7 +24,7 @@ function policy(res: Response) {
 
 /** Problem responses for every error class, the auth matrix basics, rate-limit headers and the read cache. */
 export function errorsContract(target: ContractTarget) {
-  const { call, callJson, createKey, createGame } = contractClient(target);
+  const { call, callJson, createKey, createGame } = apiClient(target);
 
   describe(`[${target.runtime}] errors are problem+json`, () => {
     it("malformed JSON → 400 malformed-json", async () => {

@@ -3,8 +3,8 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig } from "../../src/core/config";
-import { expectProblem } from "../helpers/problem";
 import worker from "../support/limited-worker";
+import { expectProblem } from "../support/problem";
 
 const ADMIN = "admin-secret-0123456789abcdefghijklmnopq";
 const S3_SECRET = "s3-secret-wJalrXUtnFEMI/K7MDENG/bPxRfiCY";

@@ -6,9 +6,11 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, sampleGame, type CallOptions } from "../helpers/api";
-import { countRows, ensureWindowRoom, expectProblem, insertKey, randomIp } from "../helpers/checks";
+import { call } from "../helpers/api";
+import { countRows, ensureWindowRoom, insertKey } from "../helpers/checks";
 import { dataVersionState } from "../helpers/games";
+import { type CallOptions, randomIp, sampleGame } from "../support/client";
+import { expectProblem } from "../support/problem";
 
 const PER_KEY = 5;
 const PER_IP = 3;

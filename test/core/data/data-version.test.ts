@@ -5,8 +5,7 @@ import type { AppDeps } from "../../../src/core/http/env";
 import { createDataVersion, currentVersion, DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../../src/core/data/data-version";
 import { depsFor } from "../../../src/platform/cloudflare/deps";
 import { createKvStore } from "../../../src/platform/cloudflare/kv-store";
-import { call, callJson, ORIGIN, sampleGame } from "../../helpers/api";
-import { waitFor } from "../../helpers/checks";
+import { call, callJson, ORIGIN } from "../../helpers/api";
 import { InvocationBudget } from "../../support/invocation";
 import { KvFaults } from "../../support/kv-faults";
 import { KvWriteRate } from "../../support/kv-write-rate";
@@ -14,6 +13,8 @@ import { cacheWriteRate, freshInvocationEnv, isolateDeps } from "../../support/l
 import { limitedKv } from "../../support/limited-kv";
 import { ManualTimers } from "../../support/manual-timers";
 import { recordingLogger } from "../../helpers/recording-logger";
+import { sampleGame } from "../../support/client";
+import { waitFor } from "../../support/wait";
 
 // Every KV here is the real local KV behind production's limits: a second write to
 // meta:data-version within a second would be refused with a 429 and recorded in `refused`.

@@ -1,9 +1,12 @@
 import { env, SELF } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, callJson, createKey, ORIGIN, sampleGame } from "../../helpers/api";
-import { countRows, expectProblem, randomIp, UUID, withTableHidden } from "../../helpers/checks";
+import { call, callJson, createKey, ORIGIN } from "../../helpers/api";
+import { countRows, withTableHidden } from "../../helpers/checks";
 import { jsonOfSize, streamed } from "../../helpers/bodies";
 import { dataVersionState } from "../../helpers/games";
+import { randomIp, sampleGame } from "../../support/client";
+import { expectProblem } from "../../support/problem";
+import { UUID } from "../../support/patterns";
 
 const LIMIT = 64 * 1024;
 const admin = () => ({ Authorization: `Bearer ${env.ADMIN_API_KEY}` });

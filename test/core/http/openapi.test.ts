@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../../src/core/http/app";
 import { call } from "../../helpers/api";
-import { randomIp } from "../../helpers/checks";
+import { randomIp } from "../../support/client";
 
 interface Operation {
   security?: Record<string, string[]>[];

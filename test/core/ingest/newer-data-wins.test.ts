@@ -7,8 +7,8 @@ import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { callJson } from "../../helpers/api";
-import { files, putObject, resetIngestState, runCron, waitForFilesSettled, type FileRow } from "../../helpers/ingest";
-import { deliverToWorker, gamesSnapshot, holdingQueue, iosRecord, realDeps, waitForStatus } from "../../helpers/ingest-pipeline";
+import { type FileRow, files, gamesSnapshot, putObject, resetIngestState, runCron, waitForFilesSettled, waitForStatus } from "../../helpers/ingest";
+import { deliverToWorker, holdingQueue, iosRecord, realDeps } from "../../helpers/ingest-pipeline";
 
 const DAY = 86_400_000;
 const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);

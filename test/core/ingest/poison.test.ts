@@ -18,9 +18,8 @@ import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
 import { callJson } from "../../helpers/api";
-import { alerts, files, putObject, resetIngestState, setFaults } from "../../helpers/ingest";
-import { fileRow, holdingQueue, iosRecord, realDeps, recordingQueue, stagingCount, waitForStatus } from "../../helpers/ingest-pipeline";
-import { alertsMentioning, getRequests } from "../../helpers/ingest-scenarios";
+import { alerts, alertsMentioning, fileRow, files, getRequests, putObject, resetIngestState, setFaults, stagingCount, waitForStatus } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, realDeps, recordingQueue } from "../../helpers/ingest-pipeline";
 
 const KEY = "daily/2021-12-09/poison.json";
 const STOPPED = "Ingestion file keeps stopping its consumer";

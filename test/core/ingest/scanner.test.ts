@@ -2,8 +2,9 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createLedger } from "../../../src/core/data/ledger";
 import { runScan, ScanFailedError } from "../../../src/core/ingest/scanner";
-import { alerts, files, putObject, resetIngestState, runCron, s3Requests, waitFor, waitForFilesSettled } from "../../helpers/ingest";
-import { fileByKey, gameContents, gamesSnapshot, holdingQueue, iosRecord, recordingQueue, realDeps, runs } from "../../helpers/ingest-pipeline";
+import { alerts, fileByKey, files, gameContents, gamesSnapshot, putObject, resetIngestState, runCron, runs, s3Requests, waitForFilesSettled } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, recordingQueue, realDeps } from "../../helpers/ingest-pipeline";
+import { waitFor } from "../../support/wait";
 
 /** A small valid data file: `count` iOS games starting at `from`. */
 const dataFile = (from: number, count = 2) => JSON.stringify(Array.from({ length: count }, (_, i) => iosRecord(from + i)));

@@ -8,8 +8,8 @@ import { createLedger } from "../../../src/core/data/ledger";
 import type { GameRecord } from "../../../src/core/domain/game";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
-import { files, putObject, resetIngestState, s3Requests } from "../../helpers/ingest";
-import { holdingQueue, iosRecord, realDeps, stagingCount } from "../../helpers/ingest-pipeline";
+import { files, putObject, resetIngestState, s3Requests, stagingCount } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, realDeps } from "../../helpers/ingest-pipeline";
 
 const game = (i: number): GameRecord => ({
   platform: "ios",

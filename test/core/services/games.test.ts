@@ -6,9 +6,10 @@ import { gamesService } from "../../../src/core/services/games";
 import { gameEntityTag } from "../../../src/core/services/etag";
 import { createKvStore } from "../../../src/platform/cloudflare/kv-store";
 import { interleavedDatabase, onceBefore } from "../../helpers/d1-interleave";
-import { seedRows, uniqueIosStoreId } from "../../helpers/games";
+import { seedRows } from "../../helpers/games";
 import { InvocationBudget } from "../../support/invocation";
 import { limitedD1 } from "../../support/limited-d1";
+import { uniqueIosStoreId } from "../../support/client";
 
 const log = createLogger("error");
 /** The real local D1 behind production's limits, with one invocation's budget per service built on it. */

@@ -5,9 +5,11 @@ import { generateApiKey } from "../../../../src/core/domain/key-format";
 import { SCOPES } from "../../../../src/core/domain/scopes";
 import { createApp } from "../../../../src/core/http/app";
 import type { RateLimiter } from "../../../../src/core/ports";
-import { call, callJson, createKey, sampleGame, type CallOptions } from "../../../helpers/api";
-import { callDrained, countRows, expectProblem, insertKey, randomIp } from "../../../helpers/checks";
+import { call, callDrained, callJson, createKey } from "../../../helpers/api";
+import { countRows, insertKey } from "../../../helpers/checks";
 import { appWithFaultyKv } from "../../../helpers/faulty-app";
+import { type CallOptions, randomIp, sampleGame } from "../../../support/client";
+import { expectProblem } from "../../../support/problem";
 
 /**
  * Every /api route, the scope it needs, and a request that a caller holding that scope gets a

@@ -2,9 +2,12 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../../../../src/core/digest";
 import { isWellFormedApiKey } from "../../../../src/core/domain/key-format";
-import { call, callJson, createKey, sampleGame } from "../../../helpers/api";
-import { callDrained, countRows, expectProblem, insertKey, waitFor } from "../../../helpers/checks";
+import { call, callDrained, callJson, createKey } from "../../../helpers/api";
+import { countRows, insertKey } from "../../../helpers/checks";
 import { appWithFaultyKv } from "../../../helpers/faulty-app";
+import { sampleGame } from "../../../support/client";
+import { expectProblem } from "../../../support/problem";
+import { waitFor } from "../../../support/wait";
 
 interface ApiKeyView {
   id: number;

@@ -1,8 +1,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { tombstoneKey, verdictKey } from "../../../../src/core/services/auth/verdicts";
-import { callDrained, insertKey } from "../../../helpers/checks";
+import { insertKey } from "../../../helpers/checks";
 import { cacheWriteRate } from "../../../support/limited-env";
+import { callDrained } from "../../../helpers/api";
 
 // Through the Worker under test, whose KV refuses a second write to a key within a second (429)
 // and records every write: authenticating must not write a key's verdict twice in a row.

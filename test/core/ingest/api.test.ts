@@ -2,11 +2,10 @@
 // their scopes, against the real Worker, D1, Queues and s3rver behind the harness.
 import { env } from "cloudflare:test";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { call, callJson, createKey } from "../../../helpers/api";
-import { expectProblem } from "../../../helpers/checks";
-import { nextLink } from "../../../helpers/games";
-import { files, gameCount, putObject, resetIngestState, setFaults, waitForFilesSettled } from "../../../helpers/ingest";
-import { alertsMentioning, grouped, iosRecords, runRows, waitForFile, workerDeps } from "../../../helpers/ingest-scenarios";
+import { call, callJson, createKey, nextLink } from "../../helpers/api";
+import { alertsMentioning, files, gameCount, putObject, resetIngestState, runs, setFaults, waitForFile, waitForFilesSettled } from "../../helpers/ingest";
+import { grouped, iosRecords, realDeps } from "../../helpers/ingest-pipeline";
+import { expectProblem } from "../../support/problem";
 
 interface RunView {
   id: number;
@@ -49,7 +48,7 @@ describe("POST /api/games/populate", () => {
     expect(body).toMatchObject({ filesEnqueued: 2, newFiles: 2, objectsListed: 3 });
     expect(body.statusUrl).toBe(`/api/ingest/runs/${body.runId}`);
     expect(res.headers.get("Location")).toBe(body.statusUrl);
-    expect((await runRows()).map((r) => [r.id, r.trigger])).toEqual([[body.runId, "manual"]]);
+    expect((await runs()).map((r) => [r.id, r.trigger])).toEqual([[body.runId, "manual"]]);
 
     await waitForFilesSettled(2);
     expect(await gameCount("ios")).toBe(20);
@@ -82,7 +81,7 @@ describe("POST /api/games/populate", () => {
     await setFaults([{ op: "list", action: { kind: "status", status: 500, code: "InternalError" } }]);
     const problem = await expectProblem(await call("/api/games/populate", { method: "POST" }), 502, "bad-gateway");
 
-    const [run, ...others] = await runRows();
+    const [run, ...others] = await runs();
     expect(others).toEqual([]);
     expect(run).toMatchObject({ status: "failed", trigger: "manual", files_enqueued: 0 });
     expect(run!.error).toMatch(/^s3-500: /);
@@ -97,7 +96,7 @@ describe("POST /api/games/populate", () => {
 });
 
 describe("POST /api/games/populate: one scan per key per cooldown", () => {
-  const COOLDOWN = workerDeps().config.ingest.populateCooldownSeconds;
+  const COOLDOWN = realDeps().config.ingest.populateCooldownSeconds;
 
   it("a second call within the cooldown is a 429 with Retry-After and the run the key started; other keys are not held back", async () => {
     await seedBucket();
@@ -112,7 +111,7 @@ describe("POST /api/games/populate: one scan per key per cooldown", () => {
     expect(problem).toMatchObject({ statusUrl: first.statusUrl });
     expect(problem.detail).toContain(`run ${first.runId}`);
     // Refused before touching anything: no run recorded, no listing.
-    expect((await runRows()).map((r) => r.id)).toEqual([first.runId]);
+    expect((await runs()).map((r) => r.id)).toEqual([first.runId]);
 
     // Another key (here the admin key) scans at once.
     const { body: other } = await callJson("/api/games/populate", 202, { method: "POST" });
@@ -134,7 +133,7 @@ describe("POST /api/games/populate: one scan per key per cooldown", () => {
     const runner = await createKey(["ingest:run"], "eager-runner");
     const responses = await Promise.all(Array.from({ length: 5 }, () => call("/api/games/populate", { method: "POST", key: runner.key })));
     expect(responses.map((r) => r.status).sort()).toEqual([202, 429, 429, 429, 429]);
-    expect(await runRows()).toHaveLength(1);
+    expect(await runs()).toHaveLength(1);
   });
 });
 
@@ -287,7 +286,7 @@ describe("scopes", () => {
     for (const path of [...READS, "/api/ingest/runs/1"]) await expectProblem(await call(path, { key: keys.gamesRead }), 403, "forbidden");
     await expectProblem(await call("/api/games/populate", { method: "POST", key: keys.gamesRead }), 403, "forbidden");
     await expectProblem(await call("/api/ingest/files/1/retry", { method: "POST", key: keys.gamesRead }), 403, "forbidden");
-    expect(await runRows()).toEqual([]);
+    expect(await runs()).toEqual([]);
     await expectProblem(await call("/api/ingest/runs", { key: null }), 401, "unauthorized");
     await expectProblem(await call("/api/games/populate", { method: "POST", key: null }), 401, "unauthorized");
   });
@@ -298,7 +297,7 @@ describe("scopes", () => {
     await setFaults([{ op: "get", times: 1, action: { kind: "status", status: 403 } }]);
 
     await expectProblem(await call("/api/games/populate", { method: "POST", key: keys.ingestRead }), 403, "forbidden");
-    expect(await runRows()).toEqual([]);
+    expect(await runs()).toEqual([]);
     const { body: run } = await callJson("/api/games/populate", 202, { method: "POST", key: keys.ingestRun });
     const [failed] = await waitForFilesSettled(1);
     expect(failed!.status).toBe("failed");
