@@ -1,5 +1,4 @@
 import { env } from "cloudflare:test";
-import { expect } from "vitest";
 import { waitFor } from "../support/wait";
 import { sha256Hex } from "../../src/core/digest";
 import { displayPrefix, generateApiKey } from "../../src/core/domain/key-format";

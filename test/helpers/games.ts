@@ -1,20 +1,11 @@
 import { env } from "cloudflare:test";
 import { DATA_VERSION_KEY } from "../../src/core/data/data-version";
+import type { GameInput } from "../../src/core/domain/game";
 import { isolateDeps } from "../support/limited-env";
 
 
-export interface SeedRow {
-  platform: "ios" | "android";
-  storeId: string;
-  name: string;
-  publisherId?: string | null;
-  publisherName?: string | null;
-  bundleId?: string | null;
-  appVersion?: string | null;
-  isPublished?: boolean;
-  iconUrl?: string | null;
-  rank?: number | null;
-}
+/** A game to seed: what a client could POST. */
+export type SeedRow = Omit<GameInput, "id" | "createdAt" | "updatedAt">;
 
 const INSERT_SQL =
   "INSERT INTO games (platform, store_id, bundle_id, name, publisher_id, publisher_name, app_version, is_published, icon_url, rank, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";

@@ -9,11 +9,9 @@
 // modules and the layers it is allowed below; nothing in src/core imports src/platform or
 // src/ui. Checked on the parsed imports of every module (type-only ones too), and proven to bite
 // on violations planted in a copy of src/core.
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lineOf, moduleReferences, readModules, ROOT } from "./support/source-tree";
+import { lineOf, moduleReferences, plantedCopy, readModules, ROOT } from "./support/source-tree";
 
 const FOUNDATION = "foundation";
 /** What each layer may import, besides itself. */
@@ -81,25 +79,16 @@ describe("src/core imports point one way", () => {
       ["data importing ingest", "data/ledger.ts", 'export const load = () => import("../ingest/bounds");', "data/ledger.ts:#LINE# imports ../ingest/bounds (data → ingest)"],
       ["core importing a platform", "compose/deps.ts", 'import type { DenoSettings } from "../../platform/deno/settings";', "compose/deps.ts:#LINE# imports ../../platform/deno/settings (outside src/core)"],
     ];
-    let dir = "";
+    let copy: Awaited<ReturnType<typeof plantedCopy>> | undefined;
     let found: string[] = [];
     const expected: string[] = [];
 
     beforeAll(async () => {
-      dir = await mkdtemp(path.join(os.tmpdir(), "game-db-layers-"));
-      await cp(path.join(ROOT, "src/core"), dir, { recursive: true });
-      for (const [, file, code, message] of PLANTED) {
-        const original = await readFile(path.join(dir, file), "utf8");
-        await writeFile(path.join(dir, file), `${original}\n${code}\n`);
-        expected.push(message.replace("#LINE#", String(`${original}\n`.split("\n").length)));
-      }
-      await mkdir(path.join(dir, "helpers"));
-      await writeFile(path.join(dir, "helpers", "misc.ts"), "export const x = 1;\n");
-      found = (await layerViolations(dir)).violations;
+      copy = await plantedCopy([...PLANTED.map(([, file, code]) => ({ file, code })), { file: "helpers/misc.ts", code: "export const x = 1;" }]);
+      for (const [, file, , message] of PLANTED) expected.push(message.replace("#LINE#", String(copy.line.get(file))));
+      found = (await layerViolations(copy.dir)).violations;
     });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    afterAll(async () => copy?.remove());
 
     it.each(PLANTED.map((p, i) => [p[0], i] as const))("%s is reported with its module and line", (_what, i) => {
       expect(found).toContain(expected[i]);

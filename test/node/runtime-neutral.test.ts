@@ -13,12 +13,11 @@
 // `tsconfig.core.json` (DOM lib, no Workers types) and `deno check` (Deno's lib) compile the core
 // too; this check names the offending module and line, and is proven to bite on planted
 // violations below.
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { lineOf, moduleReferences, parseModule, ROOT, sourceFiles } from "./support/source-tree";
+import { lineOf, moduleReferences, parseModule, plantedCopy, ROOT, sourceFiles } from "./support/source-tree";
 
 const FORBIDDEN_MODULES = [/^cloudflare:/, /^@cloudflare\//, /^wrangler(\/|$)/, /^miniflare(\/|$)/, /^workerd(\/|$)/, /^__STATIC_CONTENT_MANIFEST$/];
 
@@ -185,30 +184,18 @@ describe("src/core is runtime-neutral", () => {
       ["HTMLRewriter", "http/routes/docs.ts", "export const rewriter = () => new HTMLRewriter();", "uses the Workers global HTMLRewriter"],
       ["request.cf", "http/middleware/request-id.ts", "export const country = (r: Request) => (r as any).cf?.country;", "uses the Workers-only property .cf"],
     ];
-    let dir = "";
+    let copy: Awaited<ReturnType<typeof plantedCopy>> | undefined;
     let found: string[] = [];
-    const plantedLine = new Map<string, number>();
 
     beforeAll(async () => {
-      dir = await mkdtemp(path.join(os.tmpdir(), "game-db-neutral-"));
-      await cp(path.join(ROOT, "src/core"), dir, { recursive: true });
       expect(new Set(PLANTED.map((p) => p[1])).size).toBe(PLANTED.length);
-      for (const [, file, code] of PLANTED) {
-        const target = path.join(dir, file);
-        const original = await readFile(target, "utf8");
-        // Triple-slash directives only count at the top of a file; everything else is appended.
-        const prefix = code.startsWith("///") ? "" : `${original}\n`;
-        plantedLine.set(file, prefix.split("\n").length);
-        await writeFile(target, code.startsWith("///") ? `${code}\n${original}` : `${prefix}${code}\n`);
-      }
-      found = format((await scanTree(dir)).violations);
+      copy = await plantedCopy(PLANTED.map(([, file, code]) => ({ file, code })));
+      found = format((await scanTree(copy.dir)).violations);
     });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    afterAll(async () => copy?.remove());
 
     it.each(PLANTED)("%s is reported with its module and line", (_what, file, _code, expected) => {
-      expect(found.filter((line) => line.startsWith(`${file}:`))).toEqual([`${file}:${plantedLine.get(file)} ${expected}`]);
+      expect(found.filter((line) => line.startsWith(`${file}:`))).toEqual([`${file}:${copy!.line.get(file)} ${expected}`]);
     });
 
     it("and nothing else is", () => {

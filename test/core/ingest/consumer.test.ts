@@ -7,8 +7,8 @@ import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { DATA_VERSION_KEY } from "../../../src/core/data/data-version";
 import ios from "../../fixtures/ios.top100.json";
-import { alerts, deleteObject, fileRow, type FileRow, files, gameContents, type GameSnapshotRow, gamesSnapshot, putObject, resetIngestState, runCron, s3Requests, setFaults, stagingCount, waitForDataVersionWritten, waitForFilesSettled, waitForStatus } from "../../helpers/ingest";
-import { androidRecord, deliverToWorker, gzip, holdingQueue, iosRecord, messageFor, ndjson, realDeps } from "../../helpers/ingest-pipeline";
+import { alerts, deleteObject, fileRow, type FileRow, files, gameContents, type GameSnapshotRow, gamesSnapshot, putObject, resetIngestState, runCron, s3Requests, setFaults, stagingCount, waitForDataVersionWritten, waitForFilesSettled } from "../../helpers/ingest";
+import { androidRecord, deliverToWorker, gzip, holdingQueue, iosRecord, ndjson, realDeps } from "../../helpers/ingest-pipeline";
 import { waitFor } from "../../support/wait";
 
 const IOS_KEY = "daily/2021-12-09/ios.top100.json";

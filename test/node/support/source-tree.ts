@@ -1,7 +1,8 @@
 // Reading the source tree for the architecture checks (runtime-neutral.test.ts, layers.test.ts):
 // every module is parsed with the TypeScript parser alone (no type checker), so the checks are
 // fast and cannot be fooled by comments or strings.
-import { readdir, readFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import ts from "typescript";
 
@@ -53,4 +54,29 @@ export const lineOf = (source: ts.SourceFile, node: ts.Node | number): number =>
 export async function readModules(dir: string): Promise<{ file: string; source: ts.SourceFile }[]> {
   const files = await sourceFiles(dir);
   return Promise.all(files.map(async (file) => ({ file: path.relative(dir, file), source: parseModule(file, await readFile(file, "utf8")) })));
+}
+
+/**
+ * A temporary copy of src/core with `code` planted in each `file` (created when it does not
+ * exist): appended, except a triple-slash directive, which only counts at the top of a file.
+ * `line` tells where each planted code landed. The checks prove they bite on such a copy, never
+ * on src/core itself.
+ */
+export async function plantedCopy(planted: readonly { file: string; code: string }[]): Promise<{ dir: string; line: Map<string, number>; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "game-db-planted-"));
+  await cp(path.join(ROOT, "src/core"), dir, { recursive: true });
+  const line = new Map<string, number>();
+  for (const { file, code } of planted) {
+    const target = path.join(dir, file);
+    await mkdir(path.dirname(target), { recursive: true });
+    const original = await readFile(target, "utf8").catch(() => undefined);
+    if (original === undefined || code.startsWith("///")) {
+      line.set(file, 1);
+      await writeFile(target, `${code}\n${original ?? ""}`);
+    } else {
+      line.set(file, `${original}\n`.split("\n").length);
+      await writeFile(target, `${original}\n${code}\n`);
+    }
+  }
+  return { dir, line, remove: () => rm(dir, { recursive: true, force: true }) };
 }
