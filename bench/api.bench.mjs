@@ -123,7 +123,11 @@ function run(command, argv, options = {}) {
   });
 }
 
-/** One request with Node's http client (which, unlike fetch, lets us set Host). */
+/**
+ * One request with Node's http client (which, unlike fetch, lets us set Host).
+ * @param {URL} base
+ * @param {{ method?: string, path?: string, headers?: Record<string, string>, body?: unknown }} [options]
+ */
 export function request(base, { method = "GET", path: p, headers = {}, body } = {}) {
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -218,10 +222,11 @@ export const CEILINGS = [
 function exampleVars() {
   const file = path.join(root, ".dev.vars.example");
   if (!existsSync(file)) return {};
+  /** @type {Record<string, string>} */
   const vars = {};
   for (const line of readFileSync(file, "utf8").split("\n")) {
     const m = line.match(/^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/);
-    if (m) vars[m[1]] = m[2].replace(/^(["'])(.*)\1$/, "$2");
+    if (m?.[1] !== undefined) vars[m[1]] = (m[2] ?? "").replace(/^(["'])(.*)\1$/, "$2");
   }
   return vars;
 }
@@ -237,7 +242,7 @@ export function miniflareOptions(scriptPath, logCounter, overrides = {}) {
   }
   // The bundle is one ES module, so wrangler's rules for non-JS modules have nothing to match
   // (and v5 Miniflare refuses to convert them from the v4 options wrangler returns).
-  const { modulesRules: _unused, ...options } = workerOptions;
+  const { modulesRules: _unused, ...options } = /** @type {Record<string, any>} */ (workerOptions);
   const app = {
     ...options,
     name: "game-db",
@@ -264,7 +269,7 @@ export function miniflareOptions(scriptPath, logCounter, overrides = {}) {
     script: c.script,
     compatibilityDate: workerOptions.compatibilityDate,
     routes: [`${c.host}/*`],
-    ...(c.options === "app-assets" ? { assets: { ...options.assets, binding: undefined } } : c.options),
+    ...(c.options === "app-assets" ? { assets: { ...options.assets, binding: undefined } } : /** @type {object | undefined} */ (c.options)),
   }));
   return convertV4MiniflareOptions({
     host: "127.0.0.1",
@@ -477,11 +482,14 @@ export async function measure(base, target, label) {
     await waitForQuiet(label);
     await load(base, target, timing.warmupS);
     const before = cpuSample();
-    const s = summarize(await load(base, target, timing.durationS));
+    const measured = summarize(await load(base, target, timing.durationS));
     const after = cpuSample();
-    s.foreign = cpuBetween(before, after).foreign;
-    s.serverCpuMs = ((after.workerd - before.workerd) * TICK_MS) / Math.max(1, s.total);
-    s.clientCpuMs = ((after.node - before.node) * TICK_MS) / Math.max(1, s.total);
+    const s = {
+      ...measured,
+      foreign: cpuBetween(before, after).foreign,
+      serverCpuMs: ((after.workerd - before.workerd) * TICK_MS) / Math.max(1, measured.total),
+      clientCpuMs: ((after.node - before.node) * TICK_MS) / Math.max(1, measured.total),
+    };
     log(
       `${label}: ${fmt(s.rps)} req/s, p50 ${s.p50} ms, p99 ${s.p99} ms, non-2xx ${s.non2xx}, ` +
         `workerd ${fmt(s.serverCpuMs, 2)} CPU ms/req, other processes ${fmt(s.foreign, 2)} cores`,
@@ -525,7 +533,7 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
     const seedStart = performance.now();
     const statements = await seed(db, size, sources);
     log(`${fmt(size)} games seeded in ${fmt((performance.now() - seedStart) / 1000, 1)} s (${statements} INSERT statements)`);
-    await (await mf.getKVNamespace("KV", "ceiling-kv")).put("k", JSON.stringify("kv-value"));
+    await /** @type {any} */ (await mf.getKVNamespace("KV", "ceiling-kv")).put("k", JSON.stringify("kv-value"));
     await (await mf.getD1Database("DB", "ceiling-d1")).prepare("SELECT 1").run();
 
     const admin = { authorization: `Bearer ${ADMIN_KEY}` };
@@ -575,6 +583,7 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
       if (probe.status !== 200 || !c.expect(probe.text)) throw new Error(`ceiling ${c.id}: ${probe.status} ${probe.text.slice(0, 200)}`);
     }
 
+    /** @type {{ size: number, facts: unknown, hit: unknown, miss: unknown, ceilings: Record<string, unknown>, scenarios: Record<string, unknown>[], logLines?: number, errorLines?: string[] }} */
     const results = { size, facts, hit, miss, ceilings: {}, scenarios: [] };
     for (const c of ceilings) {
       results.ceilings[c.id] = await measure(base, { path: c.path ?? "/", headers: { host: c.host } }, `${fmt(size)} ceiling ${c.id}`);

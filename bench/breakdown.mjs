@@ -159,7 +159,7 @@ async function opsPart(scriptPath, sources) {
   );
   try {
     const base = await mf.ready;
-    const kv = await mf.getKVNamespace("KV", "ops-probe");
+    const kv = /** @type {any} */ (await mf.getKVNamespace("KV", "ops-probe"));
     await kv.put("small", small);
     await kv.put("version", JSON.stringify("0"));
     await kv.put("entry", entry);
@@ -302,12 +302,13 @@ async function variantsPart(scriptPath, sources, size) {
   print();
   print(`| scenario | ${args.variants.split(",").join(" | ")} |`);
   print(`|---|${args.variants.split(",").map(() => "--:").join("|")}|`);
-  for (const sc of scenarios) {
+  // (`scenarios` is a function of the KV namespace: iterating it was a TypeError the type check found.)
+  for (const id of new Set(rows.map((r) => r.scenario))) {
     const cells = args.variants.split(",").map((v) => {
-      const r = rows.find((x) => x.variant === v && x.scenario === sc.id);
+      const r = rows.find((x) => x.variant === v && x.scenario === id);
       return `${Math.round(r.rps).toLocaleString("en-US")} req/s, ${r.serverCpuMs.toFixed(2)} ms${r.foreign >= 0.25 ? " ⚠" : ""}`;
     });
-    print(`| ${sc.id} | ${cells.join(" | ")} |`);
+    print(`| ${id} | ${cells.join(" | ")} |`);
   }
   print();
   print("Cells: req/s and workerd CPU ms per request; ⚠ = other processes used ≥ 0.25 cores meanwhile.");

@@ -15,10 +15,10 @@ export const QUIET_CORES = 0.25;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function systemTicks() {
-  const [, ...fields] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/);
+  const [, ...fields] = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/);
   const n = fields.map(Number);
   const total = n.slice(0, 8).reduce((a, b) => a + b, 0); // user..steal (guest is already in user)
-  return { total, busy: total - n[3] - n[4] };
+  return { total, busy: total - (n[3] ?? 0) - (n[4] ?? 0) };
 }
 
 /** pid → parent pid and utime+stime ticks, for every process. */
