@@ -41,7 +41,7 @@
 //   --report f.json print the report of an earlier --json run again
 //   --no-wait       never wait for other processes to go quiet, never re-measure
 //   --noise-budget  seconds the whole run may spend waiting/re-measuring because of them (120)
-//   BENCH_DATA_DIR  where ios.top100.json / android.top100.json are (default ../shared/data)
+//   BENCH_DATA_DIR  where ios.top100.json / android.top100.json are (default test/fixtures)
 // Exits non-zero if any request of any scenario is not a 2xx, or a probe shows a wrong cache
 // status or body.
 import { spawn } from "node:child_process";
@@ -288,8 +288,8 @@ export function miniflareOptions(scriptPath, logCounter, overrides = {}) {
 
 const SUFFIXES = ["Deluxe", "Legends", "Pocket", "Online", "HD", "Classic", "Arena", "Tycoon", "World", "Heroes"];
 
-/** Where the sample rankings live: $BENCH_DATA_DIR, else ../shared/data next to the repository. */
-const DATA_DIR = process.env.BENCH_DATA_DIR ?? path.join(root, "..", "shared", "data");
+/** Where the sample rankings live: $BENCH_DATA_DIR, else the copies the tests use. */
+const DATA_DIR = process.env.BENCH_DATA_DIR ?? path.join(root, "test", "fixtures");
 
 export function loadSourceGames() {
   const games = [];
@@ -766,7 +766,7 @@ async function main() {
   }
 }
 
-// The helpers are importable (bench/profile.mjs uses them); run only as a script.
+// The helpers are importable (breakdown.mjs uses them); run only as a script.
 if (isMain) {
   main().catch((error) => {
     console.error(`[bench] FAILED: ${error.stack ?? error}`);

@@ -12,5 +12,5 @@ export type Database = BaseSQLiteDatabase<"async", unknown, typeof schema> & {
   batch<U extends BatchItem<"sqlite">, T extends Readonly<[U, ...U[]]>>(batch: T): Promise<BatchResponse<T>>;
 };
 
-/** D1 rejects a statement with more bound parameters than this (`too many SQL variables`). */
+/** D1 rejects a statement with more bound parameters than this (`too many SQL variables`; https://developers.cloudflare.com/d1/platform/limits/). */
 export const MAX_BOUND_PARAMETERS = 100;

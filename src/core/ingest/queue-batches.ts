@@ -1,4 +1,4 @@
-/** Cloudflare Queues limits (docs: 100 messages and 256 KB per sendBatch). */
+/** Cloudflare Queues limits: 100 messages and 256 KB per sendBatch (https://developers.cloudflare.com/queues/platform/limits/). */
 const MAX_MESSAGES_PER_BATCH = 100;
 const MAX_BATCH_BYTES = 256_000;
 /** Per-message overhead the queue adds to the serialized size (measured locally: 24–30 bytes). */
