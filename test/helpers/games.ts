@@ -55,8 +55,13 @@ export async function dataVersionState(): Promise<{ stored: string | null; pendi
   return { stored: await env.CACHE.get(DATA_VERSION_KEY), pending: isolateDeps(env).dataVersion.pending() };
 }
 
-/** Every games row and the data version, to prove a rejected request changed nothing. */
-export async function snapshot(): Promise<{ rows: unknown[]; version: Awaited<ReturnType<typeof dataVersionState>> }> {
+/**
+ * Every games row and the newest data version (the isolate's pending bump, else the stored one),
+ * to prove a rejected request changed nothing. The newest, not the pair: an earlier request's
+ * coalesced bump may land in KV meanwhile (pending → stored), which is no change.
+ */
+export async function snapshot(): Promise<{ rows: unknown[]; version: string | null }> {
   const { results } = await env.DB.prepare("SELECT * FROM games ORDER BY id").all();
-  return { rows: results, version: await dataVersionState() };
+  const { stored, pending } = await dataVersionState();
+  return { rows: results, version: pending ?? (stored === null ? null : (JSON.parse(stored) as string)) };
 }

@@ -70,33 +70,29 @@ const createGameRoute = apiRoute(
   { errors: ["validation", "malformed-json", "conflict", "payload-too-large", "unsupported-media-type"] },
 );
 
-const replaceRoute = apiRoute(
-  "games:write",
-  {
-    method: "put",
-    path: "/api/games/{id}",
-    tags,
-    summary: "Replace a game",
-    description: "Full update: optional fields left out are cleared. With `If-Match`, only if the game still has that ETag (else 412).",
-    request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema, body: { required: true, content: json(GameInputSchema) } },
-    responses: { 200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) } },
-  },
-  { errors: UPDATE_ERRORS },
-);
+/** PUT and PATCH: the same route but for the body and what the write does with it. */
+const updateRoute = <S extends z.ZodType>(method: "put" | "patch", summary: string, description: string, body: S) =>
+  apiRoute(
+    "games:write",
+    {
+      method,
+      path: "/api/games/{id}",
+      tags,
+      summary,
+      description,
+      request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema, body: { required: true, content: json(body) } },
+      responses: { 200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) } },
+    },
+    { errors: UPDATE_ERRORS },
+  );
 
-const patchRoute = apiRoute(
-  "games:write",
-  {
-    method: "patch",
-    path: "/api/games/{id}",
-    tags,
-    summary: "Update some fields of a game",
-    description:
-      "Sets only the fields sent; concurrent PATCHes of different fields all apply. With `If-Match`, only if the game still has that ETag (else 412).",
-    request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema, body: { required: true, content: json(GamePatchSchema) } },
-    responses: { 200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) } },
-  },
-  { errors: UPDATE_ERRORS },
+const IF_MATCH = "With `If-Match`, only if the game still has that ETag (else 412).";
+const replaceRoute = updateRoute("put", "Replace a game", `Full update: optional fields left out are cleared. ${IF_MATCH}`, GameInputSchema);
+const patchRoute = updateRoute(
+  "patch",
+  "Update some fields of a game",
+  `Sets only the fields sent; concurrent PATCHes of different fields all apply. ${IF_MATCH}`,
+  GamePatchSchema,
 );
 
 const deleteRoute = apiRoute(
@@ -106,7 +102,7 @@ const deleteRoute = apiRoute(
     path: "/api/games/{id}",
     tags,
     summary: "Delete a game",
-    description: "With `If-Match`, only if the game still has that ETag (else 412).",
+    description: IF_MATCH,
     request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema },
     responses: { 200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) } },
   },
