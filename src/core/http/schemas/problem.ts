@@ -45,11 +45,12 @@ interface ProblemExample {
  * happens to carry. Keyed by every code: a new code without an example does not typecheck.
  */
 const PROBLEM_EXAMPLES: Record<ProblemCode, ProblemExample> = {
+  // Every /api route refuses unknown query parameters, so this one is true of each of them.
   validation: {
-    summary: "A field, path or query parameter is invalid (one entry per field in errors)",
+    summary: "Invalid input: one errors[] entry per body field, path or query parameter (here a misspelt parameter)",
     instance: "/api/games",
-    detail: "Invalid body.storeId",
-    errors: [{ location: "body", path: "storeId", message: "must not be empty", code: "too_small" }],
+    detail: "Invalid query.limt",
+    errors: [{ location: "query", path: "limt", message: "is not a recognised query parameter", code: "unrecognized_key" }],
   },
   "malformed-json": {
     summary: "The body is not JSON",
