@@ -11,7 +11,7 @@ const CheckSchema = z.object({
   error: z.string().optional(),
 });
 
-const HealthSchema = z
+export const HealthSchema = z
   .object({
     status: z.enum(["ok", "unavailable"]),
     checks: z.object({ db: CheckSchema }),

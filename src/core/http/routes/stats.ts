@@ -8,7 +8,7 @@ import { NO_QUERY } from "../schemas/params";
 import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { API_KEY_SECURITY } from "./security";
 
-const StatsSchema = z
+export const StatsSchema = z
   .object({
     games: z.object({
       total: z.number().int(),
