@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PROBLEMS, problemType, type ProblemCode } from "../../../src/core/errors";
 import { createApp } from "../../../src/core/http/app";
 import { call } from "../../helpers/api";
 import { randomIp } from "../../support/client";
@@ -8,7 +9,14 @@ interface Operation {
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean }[];
   requestBody?: { content: Record<string, unknown> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    {
+      description: string;
+      content?: Record<string, { schema: unknown; example?: unknown; examples?: Record<string, { summary?: string; value: unknown }> }>;
+      headers?: Record<string, unknown>;
+    }
+  >;
 }
 
 interface Document {
@@ -90,6 +98,40 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("gives every problem response one example per problem it declares, each with that problem's own type, title and status", () => {
+    const byTitle = new Map(Object.entries(PROBLEMS).map(([code, p]) => [p.title as string, code as ProblemCode]));
+    let checked = 0;
+    for (const { method, path, op } of operations) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const media = response.content?.["application/problem+json"];
+        if (!media) continue;
+        const label = `${method} ${path} ${status}`;
+        // The description lists the titles of the problems this status stands for ("A; B").
+        const declared = response.description.split("; ").map((title) => byTitle.get(title));
+        expect(declared, label).not.toContain(undefined);
+        const examples = media.examples ? Object.values(media.examples).map((e) => e.value) : media.example === undefined ? [] : [media.example];
+        expect(examples.length, label).toBe(declared.length);
+        const shown = examples.map((example) => {
+          const body = example as { type: string; title: string; status: number; detail: string; requestId: string };
+          const code = body.type.replace(/^urn:game-db:problem:/, "") as ProblemCode;
+          expect(body.type, label).toBe(problemType(code));
+          expect(PROBLEMS[code], label).toBeDefined();
+          expect(body.status, label).toBe(Number(status));
+          expect(body.title, label).toBe(PROBLEMS[code].title);
+          expect(body.detail.length, label).toBeGreaterThan(0);
+          checked++;
+          return code;
+        });
+        expect(shown.sort(), label).toEqual([...declared].sort());
+        // Only a validation problem carries field errors.
+        for (const example of examples as { type: string; errors?: unknown[] }[]) {
+          expect(example.errors !== undefined, `${label} ${example.type}`).toBe(example.type === problemType("validation"));
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(operations.length * 4);
+  });
+
   it("declares 400, 413 and 415 on every operation with a request body", () => {
     const withBody = operations.filter((o) => o.op.requestBody);
     expect(withBody.map((o) => `${o.method} ${o.path}`).sort()).toEqual(
@@ -157,7 +199,24 @@ describe("GET /docs", () => {
     expect(html).toContain('<script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>');
     expect(html).toContain('id="swagger-ui"');
     // Nothing from a CDN: every script and stylesheet is a local path.
-    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\/vendor\//);
+    const loaded = [...html.matchAll(/<script src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+    expect(loaded.length).toBe(3);
+    for (const src of loaded) expect(src).toMatch(/^\/vendor\//);
+    for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url).toMatch(/^\/(?!\/)/);
+  });
+
+  it("links back to the web UI", () => {
+    expect(html).toMatch(/<a href="\/">[^<]*web UI[^<]*<\/a>/);
+  });
+
+  it("names an icon that exists: /favicon.ico, a real ICO file", async () => {
+    expect(html).toContain('<link rel="icon" href="/favicon.ico">');
+    const icon = await env.ASSETS.fetch("http://x/favicon.ico");
+    expect(icon.status).toBe(200);
+    const bytes = new Uint8Array(await icon.arrayBuffer());
+    // ICONDIR: reserved 0, type 1 (icon), at least one image.
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    expect(bytes[4]! + bytes[5]! * 256).toBeGreaterThan(0);
   });
 
   it("references only assets that exist, and the init script points at /openapi.json", async () => {
