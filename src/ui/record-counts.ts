@@ -1,6 +1,6 @@
 // How a file's (or a run's) record counts add up, from the figures the API reports per file:
 // every record seen is a valid game, a rejected record, or a repeat of a game already seen in
-// the same file (staged once: `recordsUpserted` counts distinct games, src/core/ingest/apply-file.ts).
+// the same file (staged once: `recordsUpserted` counts distinct games, src/core/data/staging.ts).
 // Of the valid games, `gamesWritten` were new or changed; the others were unchanged (the same
 // values already stored, or stored from a newer file).
 import type { IngestFile } from "./types";

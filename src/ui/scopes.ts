@@ -5,7 +5,7 @@
 // So one GET /api/keys tells both: 200 → admin, 403 → exactly the key's scopes, 401 → no valid
 // key. A key's scopes never change (a key is revoked, not edited), so this is asked once per
 // page load.
-import type { Scope } from "../core/auth/scopes";
+import type { Scope } from "../core/domain/scopes";
 import { ApiError, request } from "./api";
 import { missingScope } from "./format";
 

@@ -2,12 +2,11 @@
 import type { z } from "@hono/zod-openapi";
 import type { FieldError } from "../core/errors";
 import type { LimitCode } from "../core/ingest/limits";
-import type { HealthSchema } from "../core/http/routes/health";
-import type { StatsSchema } from "../core/http/routes/stats";
+import type { HealthSchema, StatsSchema } from "../core/http/schemas/operations";
 import type { Game } from "../core/http/schemas/game";
 import type { IngestFile, IngestRun, IngestRunDetailSchema, PopulateResultSchema } from "../core/http/schemas/ingest";
 import type { ProblemSchema } from "../core/http/schemas/problem";
-import type { Platform } from "../core/db/schema";
+import type { Platform } from "../core/domain/game";
 
 export type { FieldError, Game, IngestFile, IngestRun, LimitCode, Platform };
 export type IngestRunDetail = z.infer<typeof IngestRunDetailSchema>;

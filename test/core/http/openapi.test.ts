@@ -1,9 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../../src/core/app";
 import { PROBLEMS, problemType, type ProblemCode } from "../../../src/core/errors";
+import { createApp } from "../../../src/core/http/app";
 import { call } from "../../helpers/api";
-import { randomIp } from "../../helpers/checks";
+import { randomIp } from "../../support/client";
 
 interface Operation {
   security?: Record<string, string[]>[];
@@ -29,6 +29,7 @@ interface Document {
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const NOT_DOCUMENTED = new Set(["/openapi.json", "/docs"]);
 
+let served: string;
 let doc: Document;
 let operations: { method: string; path: string; op: Operation }[];
 
@@ -36,7 +37,8 @@ beforeAll(async () => {
   const res = await call("/openapi.json", { key: null, ip: randomIp() });
   expect(res.status).toBe(200);
   expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
-  doc = JSON.parse(await res.text()) as Document;
+  served = await res.text();
+  doc = JSON.parse(served) as Document;
   operations = Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => HTTP_METHODS.includes(method))
@@ -45,6 +47,17 @@ beforeAll(async () => {
 });
 
 describe("GET /openapi.json", () => {
+  // The document is part of the API's contract: a refactoring must leave it byte for byte as it
+  // was. The committed snapshot is the served body, indented for review. A change to the document
+  // made on purpose (a new route, a new example) updates it: `npm test -- -u
+  // test/core/http/openapi.test.ts`, and the diff of openapi.snapshot.json shows the change.
+  it("is byte for byte the committed snapshot (test/core/http/openapi.snapshot.json)", async () => {
+    // The body is JSON.stringify's canonical form, so indenting it loses nothing: equal snapshots
+    // mean equal bytes.
+    expect(JSON.stringify(JSON.parse(served))).toBe(served);
+    await expect(`${JSON.stringify(JSON.parse(served), null, 2)}\n`).toMatchFileSnapshot("./openapi.snapshot.json");
+  });
+
   it("is an OpenAPI 3.1 document with info and paths", () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info.title).toBeTruthy();

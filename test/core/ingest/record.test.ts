@@ -1,6 +1,7 @@
 // Mapping one data-team record to a game, and every reason a record is rejected.
 import { describe, expect, it } from "vitest";
-import { toGameRecord, type GameRecord } from "../../../src/core/ingest/record";
+import type { GameRecord } from "../../../src/core/domain/game";
+import { toGameRecord } from "../../../src/core/ingest/record";
 import android from "../../fixtures/android.top100.json";
 import ios from "../../fixtures/ios.top100.json";
 
