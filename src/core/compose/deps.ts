@@ -1,5 +1,5 @@
 import type { AppConfig } from "../config";
-import type { Database } from "../data/database";
+import type { Database, OpenSession } from "../data/database";
 import { createDataVersion, systemTimers } from "../data/data-version";
 import type { IngestMessage } from "../domain/ingest";
 import type { AppDeps } from "../http/env";
@@ -15,6 +15,8 @@ import { createAuthenticator } from "../services/auth/authenticator";
  */
 export interface PlatformPorts {
   db: Database;
+  /** Sessions on that database (D1's Sessions API; a no-op where there is one copy of the data). */
+  sessions: OpenSession;
   kv: KeyValueStore;
   ingestQueue: MessageQueue<IngestMessage>;
   /** A limiter enforcing `policy`, counting in the windows of `now`. */
@@ -42,6 +44,7 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
   return {
     config,
     db,
+    sessions: ports.sessions,
     kv,
     dataVersion: createDataVersion(kv, log, { ...systemTimers, now: () => now().getTime() }),
     rateLimiters: {

@@ -3,6 +3,7 @@ import type { AppEnv } from "./env";
 import { accessLog } from "./middleware/access-log";
 import { authenticateApiKey } from "./middleware/authenticate";
 import { jsonBodyGuard } from "./middleware/body-guard";
+import { databaseSession } from "./middleware/database-session";
 import { limitByApiKey, limitByClientIp } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { notFoundHandler } from "./not-found";
@@ -26,8 +27,8 @@ const OPENAPI_INFO = {
 /**
  * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
  * as Hono's `env` with every request. A request flows top to bottom: request id → access log
- * → (public: per-IP limit | /api: key → per-key limit → JSON body guard) → route → service →
- * repository.
+ * → (public: per-IP limit | /api: key → per-key limit → database session → JSON body guard) →
+ * route → service → repository.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -37,7 +38,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", requestId(), accessLog());
-  app.use("/api/*", authenticateApiKey(), limitByApiKey(), jsonBodyGuard());
+  app.use("/api/*", authenticateApiKey(), limitByApiKey(), databaseSession(), jsonBodyGuard());
   for (const path of ["/health", "/openapi.json", "/docs"]) app.use(path, limitByClientIp());
 
   registerSecuritySchemes(app);

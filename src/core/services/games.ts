@@ -67,9 +67,10 @@ function storeIdError(problem: string): AppError {
  * `defer` keeps the runtime alive for the data-version write after the response: a write request
  * never waits for it (see data/data-version.ts).
  */
-export function gamesService(deps: Pick<ServiceDeps, "db" | "dataVersion" | "now">, defer: (promise: Promise<unknown>) => void) {
+export function gamesService(deps: Pick<ServiceDeps, "db" | "session" | "dataVersion" | "now">, defer: (promise: Promise<unknown>) => void) {
   const repo = gamesRepository(deps.db);
-  const changed = () => defer(deps.dataVersion.bump());
+  // The session's bookmark after the write: a cache miss at the new version reads at least that fresh.
+  const changed = () => defer(deps.dataVersion.bump(deps.session?.bookmark()));
 
   const conflict = async (key: Pick<Writable, "platform" | "storeId">, cause?: unknown) => {
     const existing = await repo.findByNaturalKey(key.platform, key.storeId);

@@ -7,6 +7,8 @@ export const accessLog = () =>
     const started = performance.now();
     await next();
     const principal = c.get("principal");
+    // Where D1 ran the request's latest query that said so (read replication; absent locally).
+    const served = c.env.deps.session?.servedBy();
     c.env.deps.log.info("request", {
       requestId: c.get("requestId"),
       method: c.req.method,
@@ -16,5 +18,7 @@ export const accessLog = () =>
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       keyId: principal?.keyId ?? null,
       cache: c.get("cacheStatus") ?? null,
+      ...(served?.region !== undefined ? { servedByRegion: served.region } : {}),
+      ...(served?.primary !== undefined ? { servedByPrimary: served.primary } : {}),
     });
   });

@@ -67,7 +67,7 @@ export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const { kv, dataVersion, log } = c.env.deps;
     const key = await cacheKey(c);
-    let stored: { version: string; value: CachedRead | null };
+    let stored: { version: string; bookmark: string | null; value: CachedRead | null };
     try {
       stored = await dataVersion.readWith<CachedRead>(key);
     } catch (error) {
@@ -80,7 +80,11 @@ export const readCache = () =>
       c.res = respond(c, fresh);
       return;
     }
-    const { version, value: entry } = stored;
+    const { version, bookmark, value: entry } = stored;
+    // A miss reads at least as fresh as the write that made this version (a replica that has not
+    // seen it waits, or the primary answers), so old data is never stored under it. A hit reports
+    // that bookmark too (X-D1-Bookmark): its entry is at least that fresh.
+    if (bookmark) c.env.deps.session?.requireAtLeast(bookmark);
 
     if (entry && entry.version === version) {
       c.set("cacheStatus", "HIT");
