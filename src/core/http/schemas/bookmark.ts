@@ -13,7 +13,7 @@ const DESCRIPTION =
 
 export const BookmarkSchema = z
   .string()
-  .max(BOOKMARK_LENGTH)
+  .max(BOOKMARK_LENGTH, { abort: true })
   .refine(isBookmark, {
     message: "must be a bookmark as this API returned it in X-D1-Bookmark: four lowercase hex fields of 8, 8, 8 and 32 digits",
     params: { code: "invalid_bookmark" },
