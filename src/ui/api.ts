@@ -38,11 +38,31 @@ export interface RequestOptions {
   okStatuses?: number[];
 }
 
+/**
+ * Read-after-write from any location: the API answers every write with the bookmark of its
+ * database session (`X-D1-Bookmark`), and a request that sends it back reads data at least that
+ * fresh, even from a read replica that is behind. The tab keeps the bookmark of its last write
+ * (in sessionStorage, so a reload right after a save still sees it) and sends it with every
+ * request that follows.
+ */
+const BOOKMARK_HEADER = "X-D1-Bookmark";
+const BOOKMARK_STORAGE = "game-db.write-bookmark";
+
+function storedBookmark(): string | null {
+  try {
+    return sessionStorage.getItem(BOOKMARK_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = { ...options.headers, Accept: "application/json, application/problem+json" };
   if (!options.anonymous) {
     const key = loadKey();
     if (key) headers.Authorization = `Bearer ${key}`;
+    const bookmark = storedBookmark();
+    if (bookmark) headers[BOOKMARK_HEADER] = bookmark;
   }
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   let res: Response;
@@ -60,6 +80,15 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(0, { type: "about:blank", title: "Network error", status: 0, detail: "The API could not be reached. Check your connection and try again." });
+  }
+  const written = res.ok && !["GET", "HEAD"].includes(options.method ?? "GET") ? res.headers.get(BOOKMARK_HEADER) : null;
+  // Bookmarks sort oldest to newest: keep the newest (responses to concurrent writes arrive in any order).
+  if (written && written > (storedBookmark() ?? "")) {
+    try {
+      sessionStorage.setItem(BOOKMARK_STORAGE, written);
+    } catch {
+      // Storage disabled: reads are then only as fresh as the nearest replica, as without the header.
+    }
   }
   const text = await res.text();
   let body: unknown = null;
