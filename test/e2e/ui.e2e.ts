@@ -352,7 +352,8 @@ describe("web UI", () => {
     const apiRequests: PlaywrightRequest[] = [];
     const record = (request: PlaywrightRequest) => void (new URL(request.url()).pathname.startsWith("/api/") && apiRequests.push(request));
     page.on("request", record);
-    const saved = page.waitForResponse((res) => res.request().method() === "PATCH" && /\/api\/games\/\d+$/.test(res.url()));
+    // The form saves with a conditional PUT (If-Match).
+    const saved = page.waitForResponse((res) => res.request().method() === "PUT" && /\/api\/games\/\d+$/.test(res.url()));
     await page.getByRole("button", { name: "Save changes" }).click();
     const bookmark = await (await saved).headerValue("x-d1-bookmark");
     expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
@@ -362,7 +363,7 @@ describe("web UI", () => {
     await poll(() => text(row.locator('td[data-label="Version"]'))).toBe("2.0.1");
     expect(await text(row.locator('td[data-label="Publisher"]'))).toBe("E2E Studio");
     page.off("request", record);
-    const readsAfter = apiRequests.slice(apiRequests.findIndex((r) => r.method() === "PATCH") + 1).filter((r) => r.method() === "GET");
+    const readsAfter = apiRequests.slice(apiRequests.findIndex((r) => r.method() === "PUT") + 1).filter((r) => r.method() === "GET");
     expect(readsAfter.map((r) => new URL(r.url()).pathname)).toContain("/api/games/search");
     for (const read of readsAfter) expect(await read.headerValue("x-d1-bookmark"), read.url()).toBe(bookmark);
     // A reload right after the save keeps it (sessionStorage, like the key).

@@ -6,7 +6,9 @@ import type { AppDeps } from "../http/env";
 import { createS3Client } from "../ingest/s3/s3-client";
 import { createLogger, type LogFields } from "../log";
 import type { KeyValueStore, MessageQueue, RateLimiter, RateLimitPolicy } from "../ports";
+import { createMissAdmission } from "../http/middleware/read-cache";
 import { createAuthenticator } from "../services/auth/authenticator";
+import { createPageTotals } from "../services/page-totals";
 
 /**
  * What a platform brings (src/platform/cloudflare, src/platform/deno): its database, key-value
@@ -51,6 +53,8 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
       perKey: ports.rateLimiter({ name: "per-key", limit: perKey, periodSeconds }, now),
       anonymous: ports.rateLimiter({ name: "per-ip", limit: anonymous, periodSeconds }, now),
     },
+    pageTotals: createPageTotals(),
+    readCacheAdmission: createMissAdmission(),
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
     log,
     // SigV4 over the runtime's global fetch (aws4fetch), on every runtime.

@@ -44,10 +44,13 @@ describe("a cache miss after a write, answered near a lagging replica", () => {
 
     const reader = isolate();
     const served = replica.served.replica;
-    const miss = await send(`/api/games/${id}`, { env: reader });
-    expect(miss.headers.get("X-Cache")).toBe("MISS");
-    expect(replica.served.replica).toBe(served + 1);
-    expect(json(miss).name).toBe("Before");
+    // Two misses: the second is stored (a miss is stored when it repeats in the isolate).
+    for (let i = 0; i < 2; i++) {
+      const miss = await send(`/api/games/${id}`, { env: reader });
+      expect(miss.headers.get("X-Cache")).toBe("MISS");
+      expect(json(miss).name).toBe("Before");
+    }
+    expect(replica.served.replica).toBe(served + 2);
 
     // The replica catches up, yet the cache keeps serving the old name as current.
     await replica.catchUp();
@@ -66,14 +69,17 @@ describe("a cache miss after a write, answered near a lagging replica", () => {
 
     const reader = isolate();
     const before = { ...replica.served };
-    const miss = await send(`/api/games/${id}`, { env: reader });
-    expect(miss.headers.get("X-Cache")).toBe("MISS");
-    expect(json(miss).name).toBe("After");
-    // The replica was too old for the read, so the primary answered it.
+    // Two misses: the second is stored (a miss is stored when it repeats in the isolate).
+    for (let i = 0; i < 2; i++) {
+      const miss = await send(`/api/games/${id}`, { env: reader });
+      expect(miss.headers.get("X-Cache")).toBe("MISS");
+      expect(json(miss).name).toBe("After");
+      // The response's bookmark is at least the write's.
+      expect(miss.headers.get("X-D1-Bookmark")! >= stored!.split("@")[1]!).toBe(true);
+    }
+    // The replica was too old for the reads, so the primary answered them.
     expect(replica.served.replica).toBe(before.replica);
     expect(replica.served.primary).toBeGreaterThan(before.primary);
-    // The response's bookmark is at least the write's.
-    expect(miss.headers.get("X-D1-Bookmark")! >= stored!.split("@")[1]!).toBe(true);
 
     for (const where of [reader, isolate()]) {
       const hit = await send(`/api/games/${id}`, { env: where });
