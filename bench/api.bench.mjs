@@ -27,8 +27,9 @@
 // ids start above ID_BASE, so a list or search asks for its first page through a distinct
 // cursor "after n" with n below every id; a get walks through every game, with the data version
 // bumped (one KV write per walk) so the previous round's entries are stale. Each request runs
-// the D1 queries and stores a new KV entry: the real cost of a cache miss, with no bypass in the
-// product.
+// the D1 queries: the real cost of a cache miss, with no bypass in the product. Since issue 11 a
+// miss is stored only when its URL missed before in the isolate, so list and search misses
+// (distinct cursors) write no KV entry, and a get writes one once its walk comes round again.
 //
 // Besides req/s and latency, every measurement records workerd's CPU ms per request (from
 // /proc) and how many cores other processes used meanwhile; it waits for a quiet machine first
