@@ -6,6 +6,7 @@ import { jsonBodyGuard } from "./middleware/body-guard";
 import { limitByApiKey, limitByClientIp } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { notFoundHandler } from "./not-found";
+import { OPENAPI_CONFIG } from "./openapi";
 import { problemResponse, validationError } from "./problem";
 import { apiKeysRoutes } from "./routes/api-keys";
 import { docsRoutes } from "./routes/docs";
@@ -15,13 +16,6 @@ import { ingestRoutes } from "./routes/ingest";
 import { searchRoutes } from "./routes/search";
 import { statsRoutes } from "./routes/stats";
 import { registerSecuritySchemes } from "./routes/security";
-
-const OPENAPI_INFO = {
-  title: "Game DB API",
-  version: "1.0.0",
-  description:
-    "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). Errors are RFC 9457 problem+json.",
-};
 
 /**
  * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
@@ -49,7 +43,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", statsRoutes);
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "Ingestion" }, { name: "API keys" }, { name: "Operations" }] });
+  app.doc31("/openapi.json", OPENAPI_CONFIG);
 
   app.notFound(notFoundHandler(app));
   app.onError((error, c) => problemResponse(c, error));

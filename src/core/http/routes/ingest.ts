@@ -5,14 +5,15 @@ import type { AppEnv } from "../env";
 import { encodeCursor, toPage } from "../pagination";
 import { WRITE_HEADERS } from "../schemas/headers";
 import { ID_PARAMS, integerParam, NO_QUERY, strictQuery } from "../schemas/params";
+import { FILES_EXAMPLE, POPULATE_EXAMPLE, RETRIED_FILE_EXAMPLE, RUN_DETAIL_EXAMPLE, RUN_EXAMPLE } from "../schemas/examples";
 import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
 import { apiRoute, json } from "./api-route";
 
 const tags = ["Ingestion"];
 /** Newest first; `cursor` comes from the previous page's `Link` header. */
 const newestFirst = {
-  limit: integerParam(z.number().int().min(1).max(50)).default(20),
-  cursor: z.string().max(200).optional(),
+  limit: integerParam(z.number().int().min(1).max(50)).default(20).openapi({ example: 20 }),
+  cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from the `Link: <…>; rel="next"` header of the previous page', example: "eyJhZnRlciI6MTJ9" }),
 };
 const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page: `<…>; rel="next"`' } };
 
@@ -32,6 +33,7 @@ const populateRoute = apiRoute(
     method: "post",
     path: "/api/games/populate",
     tags,
+    operationId: "populateGames",
     summary: "Run an ingestion now",
     description:
       "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`. " +
@@ -39,7 +41,7 @@ const populateRoute = apiRoute(
       "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
     request: { query: NO_QUERY },
     responses: {
-      202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema) },
+      202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema, POPULATE_EXAMPLE) },
     },
   },
   { errors: ["bad-gateway", "service-unavailable"] },
@@ -51,10 +53,11 @@ const listRunsRoute = apiRoute(
     method: "get",
     path: "/api/ingest/runs",
     tags,
+    operationId: "listIngestRuns",
     summary: "List ingestion runs, newest first",
     request: { query: strictQuery(newestFirst) },
     responses: {
-      200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema)) },
+      200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema), [RUN_EXAMPLE]) },
     },
   },
   { errors: ["validation"] },
@@ -66,10 +69,11 @@ const getRunRoute = apiRoute(
     method: "get",
     path: "/api/ingest/runs/{id}",
     tags,
+    operationId: "getIngestRun",
     summary: "One ingestion run with its files",
     request: { query: NO_QUERY, params: ID_PARAMS },
     responses: {
-      200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema) },
+      200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema, RUN_DETAIL_EXAMPLE) },
     },
   },
   { errors: ["validation", "not-found"] },
@@ -81,10 +85,11 @@ const listFilesRoute = apiRoute(
     method: "get",
     path: "/api/ingest/files",
     tags,
+    operationId: "listIngestFiles",
     summary: "Ledger rows, newest first",
-    request: { query: strictQuery({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
+    request: { query: strictQuery({ ...newestFirst, status: z.enum(FILE_STATUSES).optional().openapi({ example: "failed" }) }) },
     responses: {
-      200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema)) },
+      200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema), FILES_EXAMPLE) },
     },
   },
   { errors: ["validation"] },
@@ -96,6 +101,7 @@ const retryRoute = apiRoute(
     method: "post",
     path: "/api/ingest/files/{id}/retry",
     tags,
+    operationId: "retryIngestFile",
     summary: "Re-enqueue a failed, dead or stuck file",
     description:
       "Re-enqueues a failed or dead file, or a queued one whose message is lost (never sent, or sent longer ago than the resend bound: " +
@@ -103,7 +109,7 @@ const retryRoute = apiRoute(
       "still in the queue, is returned unchanged and nothing is sent. A done file is a 409.",
     request: { query: NO_QUERY, params: ID_PARAMS },
     responses: {
-      202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema) },
+      202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema, RETRIED_FILE_EXAMPLE) },
     },
   },
   { errors: ["validation", "not-found", "conflict", "service-unavailable"] },
