@@ -3,6 +3,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig } from "../../src/core/config";
+import { callDrained } from "../helpers/api";
 import worker from "../support/limited-worker";
 import { expectProblem } from "../support/problem";
 
@@ -182,8 +183,8 @@ describe("the Worker with a bad configuration", () => {
 
   it("answers a 503 problem like every other error (with its request id) and logs the variable names, never the values", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const request = new Request("http://game-db.test/health", { headers: { "CF-Ray": "8f1e2d3c4b5a6978-AMS" } });
-    const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, badEnv(), createExecutionContext());
+    // Through the tests' client: the 503 is checked against the OpenAPI document too.
+    const res = await callDrained("/health", { key: null, env: badEnv(), headers: { "CF-Ray": "8f1e2d3c4b5a6978-AMS" } });
     expect(res.headers.get("X-Request-Id")).toBe("8f1e2d3c4b5a6978-AMS");
     const problem = await expectProblem(res, 503, "service-unavailable");
     expect(problem).toMatchObject({ title: "Service unavailable", instance: "/health", requestId: "8f1e2d3c4b5a6978-AMS" });
@@ -193,6 +194,13 @@ describe("the Worker with a bad configuration", () => {
     expect(lines).toContain("S3_BUCKET");
     expect(lines).toContain("ADMIN_API_KEY");
     for (const value of ["Bad_Bucket", "short-but-secret-admin", env.S3_SECRET_ACCESS_KEY]) expect(lines).not.toContain(value);
+  });
+
+  it("answers every route so, as the OpenAPI document says (a 503 problem on each operation)", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const [path, method] of [["/api/games", "GET"], ["/api/games/1", "PATCH"], ["/api/keys", "POST"], ["/api/stats", "GET"]] as const) {
+      await expectProblem(await callDrained(path, { method, env: badEnv(), ...(method === "GET" ? {} : { body: {} }) }), 503, "service-unavailable");
+    }
   });
 
   it("retries a queue batch later instead of throwing", async () => {

@@ -3,6 +3,7 @@
 // by default, a client address of the client's own, JSON in and out. Runtime-neutral: it only
 // knows the target's `fetch`.
 import { expect } from "vitest";
+import { documentedFetch } from "./openapi-responses";
 
 export interface ApiTarget {
   /** Shown in test names and failures: `workers`, `deno`. */
@@ -13,6 +14,12 @@ export interface ApiTarget {
   origin: string;
   /** The server's ADMIN_API_KEY. */
   adminKey: string;
+  /**
+   * Reads `GET /openapi.json`, the document every response is checked against
+   * (test/support/openapi-responses.ts); defaults to `fetch`. A target whose server is broken on
+   * purpose (e.g. misconfigured) reads it from a healthy one.
+   */
+  documentFetch?(request: Request): Promise<Response>;
 }
 
 export interface CallOptions {
@@ -55,9 +62,14 @@ export const sampleGame = (overrides: Record<string, unknown> = {}) => ({
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
-/** Request helpers bound to one target; every call comes from one client address unless it names its own. */
+/**
+ * Request helpers bound to one target; every call comes from one client address unless it names
+ * its own. Every response is checked against the OpenAPI document the target serves (`fetch`
+ * below): one the document does not describe fails the test.
+ */
 export function apiClient(target: ApiTarget) {
   const clientIp = randomIp();
+  const fetch = documentedFetch(target, randomIp);
 
   function request(path: string, options: CallOptions = {}): Request {
     const headers = new Headers(options.headers);
@@ -75,7 +87,7 @@ export function apiClient(target: ApiTarget) {
     return new Request(`${options.origin ?? target.origin}${path}`, init);
   }
 
-  const call = (path: string, options: CallOptions = {}) => target.fetch(request(path, options));
+  const call = (path: string, options: CallOptions = {}) => fetch(request(path, options));
 
   /** Calls and parses JSON, failing loudly with the body when the status is not the expected one. */
   async function callJson<T = any>(path: string, expectedStatus: number, options: CallOptions = {}) {
@@ -124,5 +136,5 @@ export function apiClient(target: ApiTarget) {
     return pages;
   }
 
-  return { request, call, callJson, createKey, createGame, nextLink, walk };
+  return { request, fetch, call, callJson, createKey, createGame, nextLink, walk };
 }

@@ -235,7 +235,7 @@ export interface paths {
         };
         /**
          * Liveness and dependency checks
-         * @description No API key needed. 503 when the database cannot be queried. Reports the age of the last successful ingestion (a stale ingestion does not make the service unhealthy; the cron alerts on it).
+         * @description No API key needed. 503 when the database cannot be queried (the report, `application/json`) or the service is misconfigured (a problem). Reports the age of the last successful ingestion (a stale ingestion does not make the service unhealthy; the cron alerts on it).
          */
         get: operations["getHealth"];
         put?: never;
@@ -554,19 +554,19 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Entity tag; send it back in If-None-Match for a 304 */
-                    ETag?: string;
+                    ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
-                    "X-Cache"?: "HIT" | "MISS" | "BYPASS";
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     /** @description Rows matching the filters, across all pages; a lower bound when X-Total-Count-Relation is `gte` */
-                    "X-Total-Count"?: number;
+                    "X-Total-Count": number;
                     /** @description `eq`: X-Total-Count is exact; `gte`: counting stopped there (a name search with more matches) */
-                    "X-Total-Count-Relation"?: "eq" | "gte";
+                    "X-Total-Count-Relation": "eq" | "gte";
                     /** @description RFC 8288 link to the next page, relative to the request URL: `</api/games?limit=100&cursor=…>; rel="next"`; absent on the last page */
                     Link?: string;
                     [name: string]: unknown;
@@ -612,6 +612,16 @@ export interface operations {
             /** @description Not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -619,6 +629,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -628,6 +640,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -637,6 +653,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -646,12 +664,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -661,6 +681,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -699,19 +734,19 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Entity tag; send it back in If-None-Match for a 304 */
-                    ETag?: string;
+                    ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
-                    "X-Cache"?: "HIT" | "MISS" | "BYPASS";
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     /** @description Rows matching the filters, across all pages; a lower bound when X-Total-Count-Relation is `gte` */
-                    "X-Total-Count"?: number;
+                    "X-Total-Count": number;
                     /** @description `eq`: X-Total-Count is exact; `gte`: counting stopped there (a name search with more matches) */
-                    "X-Total-Count-Relation"?: "eq" | "gte";
+                    "X-Total-Count-Relation": "eq" | "gte";
                     /** @description RFC 8288 link to the next page, relative to the request URL: `</api/games?limit=100&cursor=…>; rel="next"`; absent on the last page */
                     Link?: string;
                     [name: string]: unknown;
@@ -757,6 +792,16 @@ export interface operations {
             /** @description Not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -764,6 +809,8 @@ export interface operations {
             /** @description Request validation failed; Malformed JSON body */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -773,6 +820,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -782,6 +833,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -791,6 +844,8 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -800,6 +855,8 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -809,12 +866,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -824,6 +883,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -845,12 +919,13 @@ export interface operations {
             202: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
-                    Location?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The run's status URL (`statusUrl`) */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -866,9 +941,24 @@ export interface operations {
                     "application/json": components["schemas"]["PopulateResult"];
                 };
             };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -878,6 +968,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -887,12 +979,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -902,6 +996,8 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -911,6 +1007,8 @@ export interface operations {
             /** @description Upstream service failed */
             502: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -920,6 +1018,10 @@ export interface operations {
             /** @description Service unavailable */
             503: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -945,12 +1047,12 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
-                    /** @description Next (older) page: `<…>; rel="next"` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Next (older) page, relative to the request URL: `<…>; rel="next"`; absent on the last page */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -988,6 +1090,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -997,6 +1101,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1006,6 +1114,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1015,12 +1125,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1030,6 +1142,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1053,11 +1180,11 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1141,6 +1268,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1150,6 +1279,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1159,6 +1292,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1168,6 +1303,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1177,12 +1314,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1192,6 +1331,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1218,12 +1372,12 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
-                    /** @description Next (older) page: `<…>; rel="next"` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Next (older) page, relative to the request URL: `<…>; rel="next"`; absent on the last page */
                     Link?: string;
                     [name: string]: unknown;
                 };
@@ -1285,6 +1439,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1294,6 +1450,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1303,6 +1463,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1312,12 +1474,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1327,6 +1491,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1350,11 +1529,11 @@ export interface operations {
             202: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1387,6 +1566,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1396,6 +1577,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1405,6 +1590,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1414,6 +1601,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1423,6 +1612,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,12 +1623,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1447,6 +1640,8 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1456,6 +1651,10 @@ export interface operations {
             /** @description Service unavailable */
             503: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1485,19 +1684,19 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Entity tag; send it back in If-None-Match for a 304 */
-                    ETag?: string;
+                    ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
-                    "X-Cache"?: "HIT" | "MISS" | "BYPASS";
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     /** @description Rows matching the filters, across all pages; a lower bound when X-Total-Count-Relation is `gte` */
-                    "X-Total-Count"?: number;
+                    "X-Total-Count": number;
                     /** @description `eq`: X-Total-Count is exact; `gte`: counting stopped there (a name search with more matches) */
-                    "X-Total-Count-Relation"?: "eq" | "gte";
+                    "X-Total-Count-Relation": "eq" | "gte";
                     /** @description RFC 8288 link to the next page, relative to the request URL: `</api/games?limit=100&cursor=…>; rel="next"`; absent on the last page */
                     Link?: string;
                     [name: string]: unknown;
@@ -1543,6 +1742,16 @@ export interface operations {
             /** @description Not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1550,6 +1759,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1559,6 +1770,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1568,6 +1783,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1577,12 +1794,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1592,6 +1811,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1631,15 +1865,15 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description The game's new entity tag (the one GET now answers); send it in If-Match to make the next write conditional */
-                    ETag?: string;
-                    /** @description URL of the new game */
-                    Location?: string;
+                    ETag: string;
+                    /** @description Path of the new game, e.g. `/api/games/42` */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1666,6 +1900,8 @@ export interface operations {
             /** @description Request validation failed; Malformed JSON body */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1675,6 +1911,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1684,6 +1924,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1693,6 +1935,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1702,6 +1946,8 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1711,6 +1957,8 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1720,12 +1968,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1735,6 +1985,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1758,15 +2023,15 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Entity tag; send it back in If-None-Match for a 304 */
-                    ETag?: string;
+                    ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
-                    "X-Cache"?: "HIT" | "MISS" | "BYPASS";
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     [name: string]: unknown;
                 };
                 content: {
@@ -1793,6 +2058,16 @@ export interface operations {
             /** @description Not modified (If-None-Match matched) */
             304: {
                 headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
+                    "X-Cache": "HIT" | "MISS" | "BYPASS";
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1800,6 +2075,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1809,6 +2086,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1818,6 +2099,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1827,6 +2110,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1836,12 +2121,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1851,6 +2138,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1895,13 +2197,13 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description The game's new entity tag (the one GET now answers); send it in If-Match to make the next write conditional */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1928,6 +2230,8 @@ export interface operations {
             /** @description Request validation failed; Malformed JSON body */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1937,6 +2241,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1946,6 +2254,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,6 +2265,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1964,6 +2276,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1973,6 +2287,8 @@ export interface operations {
             /** @description Precondition failed */
             412: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1982,6 +2298,8 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1991,6 +2309,8 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2000,12 +2320,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2015,6 +2337,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2041,11 +2378,11 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2060,6 +2397,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2069,6 +2408,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2078,6 +2421,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2087,6 +2432,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2096,6 +2443,8 @@ export interface operations {
             /** @description Precondition failed */
             412: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2105,12 +2454,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2120,6 +2471,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2156,13 +2522,13 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description The game's new entity tag (the one GET now answers); send it in If-Match to make the next write conditional */
-                    ETag?: string;
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2189,6 +2555,8 @@ export interface operations {
             /** @description Request validation failed; Malformed JSON body */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2198,6 +2566,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2207,6 +2579,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2216,6 +2590,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2225,6 +2601,8 @@ export interface operations {
             /** @description Conflict with the current state */
             409: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2234,6 +2612,8 @@ export interface operations {
             /** @description Precondition failed */
             412: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2243,6 +2623,8 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2252,6 +2634,8 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2261,12 +2645,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2276,6 +2662,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2297,11 +2698,11 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2324,9 +2725,24 @@ export interface operations {
                     "application/json": components["schemas"]["ApiKey"][];
                 };
             };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2336,6 +2752,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2345,12 +2763,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2360,6 +2780,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2394,11 +2829,13 @@ export interface operations {
             201: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Path of the new key, e.g. `/api/keys/7` */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2421,6 +2858,8 @@ export interface operations {
             /** @description Request validation failed; Malformed JSON body */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2430,6 +2869,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2439,6 +2882,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2448,6 +2893,8 @@ export interface operations {
             /** @description Request body too large */
             413: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2457,6 +2904,8 @@ export interface operations {
             /** @description Unsupported media type */
             415: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2466,12 +2915,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2481,6 +2932,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2504,11 +2970,11 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2532,6 +2998,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2541,6 +3009,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2550,6 +3022,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2559,6 +3033,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2568,12 +3044,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2583,6 +3061,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2606,11 +3099,11 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2634,6 +3127,8 @@ export interface operations {
             /** @description Request validation failed */
             400: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2643,6 +3138,10 @@ export interface operations {
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2652,6 +3151,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2661,6 +3162,8 @@ export interface operations {
             /** @description Resource not found */
             404: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2670,12 +3173,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2685,6 +3190,8 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2694,6 +3201,10 @@ export interface operations {
             /** @description Service unavailable */
             503: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2715,11 +3226,11 @@ export interface operations {
             200: {
                 headers: {
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
-                    /** @description Identifies the request in the logs */
-                    "X-Request-Id"?: string;
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2739,9 +3250,24 @@ export interface operations {
                     "application/json": components["schemas"]["Stats"];
                 };
             };
+            /** @description Request validation failed */
+            400: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Missing or invalid API key */
             401: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2751,6 +3277,8 @@ export interface operations {
             /** @description API key lacks the required scope */
             403: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2760,12 +3288,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2775,6 +3305,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2795,6 +3340,12 @@ export interface operations {
             /** @description Healthy */
             200: {
                 headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2819,12 +3370,14 @@ export interface operations {
             /** @description Too many requests */
             429: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
-                    RateLimit?: string;
+                    RateLimit: string;
                     /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
-                    "RateLimit-Policy"?: string;
+                    "RateLimit-Policy": string;
                     /** @description Seconds to wait */
-                    "Retry-After"?: number;
+                    "Retry-After": number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2834,15 +3387,21 @@ export interface operations {
             /** @description Internal server error */
             500: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description A dependency is failing */
+            /** @description Service unavailable */
             503: {
                 headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2859,6 +3418,7 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
         };

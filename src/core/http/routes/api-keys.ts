@@ -4,7 +4,7 @@ import { apiKeysService } from "../../services/api-keys";
 import type { AppEnv } from "../env";
 import { API_KEY_EXAMPLE, API_KEY_INPUT_EXAMPLE, CREATED_API_KEY_EXAMPLE } from "../schemas/examples";
 import { ApiKeyInputSchema, ApiKeySchema, CreatedApiKeySchema } from "../schemas/api-key";
-import { WRITE_HEADERS } from "../schemas/headers";
+import { location, WRITE_HEADERS } from "../schemas/headers";
 import { ID_PARAMS, NO_QUERY } from "../schemas/params";
 import { apiRoute, json } from "./api-route";
 
@@ -20,7 +20,7 @@ const createKeyRoute = apiRoute(
     summary: "Create an API key",
     description: "Returns the secret once. Only its SHA-256 hash is stored.",
     request: { query: NO_QUERY, body: { required: true, content: json(ApiKeyInputSchema, API_KEY_INPUT_EXAMPLE) } },
-    responses: { 201: { description: "Created", headers: WRITE_HEADERS, content: json(CreatedApiKeySchema, CREATED_API_KEY_EXAMPLE) } },
+    responses: { 201: { description: "Created", headers: { ...WRITE_HEADERS, ...location("Path of the new key, e.g. `/api/keys/7`") }, content: json(CreatedApiKeySchema, CREATED_API_KEY_EXAMPLE) } },
   },
   { errors: ["validation", "malformed-json", "payload-too-large", "unsupported-media-type"] },
 );

@@ -15,7 +15,7 @@ import { API_KEY_SECURITY } from "./security";
 export const json = <T>(schema: T, example?: unknown) => ({ "application/json": example === undefined ? { schema } : { schema, example } });
 
 export interface ApiRouteOptions {
-  /** The problems this route can answer besides 401, 403, 429 and 500 (which every /api route can). */
+  /** The problems this route can answer besides 400 (validation), 401, 403, 429, 500 and 503, which every /api route can. */
   errors?: ProblemCode[];
   /** Middleware of its own, run after the scope check (e.g. the read cache). */
   middleware?: MiddlewareHandler<AppEnv>[];

@@ -8,14 +8,13 @@ import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
 import { DELETED_EXAMPLE, GAME_EXAMPLE, GAME_INPUT_EXAMPLE, GAME_PATCH_EXAMPLE, GAMES_EXAMPLE } from "../schemas/examples";
 import { DeletedSchema, GameInputSchema, GamePatchSchema, GameSchema, IfMatchHeaderSchema, type Game } from "../schemas/game";
-import { GAME_WRITE_HEADERS, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
+import { GAME_WRITE_HEADERS, location, NOT_MODIFIED, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
 import { ID_PARAMS, NO_QUERY, strictQuery } from "../schemas/params";
 import { apiRoute, json } from "./api-route";
 
 const tags = ["Games"];
 /** What PUT and PATCH can answer besides success. */
 const UPDATE_ERRORS: ProblemCode[] = ["validation", "malformed-json", "not-found", "conflict", "precondition-failed", "payload-too-large", "unsupported-media-type"];
-const NOT_MODIFIED = { description: "Not modified (If-None-Match matched)" };
 
 const listRoute = apiRoute(
   "games:read",
@@ -66,7 +65,7 @@ const createGameRoute = apiRoute(
     responses: {
       201: {
         description: "Created",
-        headers: { ...GAME_WRITE_HEADERS, Location: { schema: { type: "string" }, description: "URL of the new game" } },
+        headers: { ...GAME_WRITE_HEADERS, ...location("Path of the new game, e.g. `/api/games/42`") },
         content: json(GameSchema, GAME_EXAMPLE),
       },
     },

@@ -3,7 +3,7 @@ import { FILE_STATUSES } from "../../domain/ingest";
 import { ingestService } from "../../services/ingest";
 import type { AppEnv } from "../env";
 import { encodeCursor, toPage } from "../pagination";
-import { WRITE_HEADERS } from "../schemas/headers";
+import { location, WRITE_HEADERS } from "../schemas/headers";
 import { ID_PARAMS, integerParam, NO_QUERY, strictQuery } from "../schemas/params";
 import { FILES_EXAMPLE, POPULATE_EXAMPLE, RETRIED_FILE_EXAMPLE, RUN_DETAIL_EXAMPLE, RUN_EXAMPLE } from "../schemas/examples";
 import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
@@ -15,7 +15,7 @@ const newestFirst = {
   limit: integerParam(z.number().int().min(1).max(50)).default(20).openapi({ example: 20 }),
   cursor: z.string().max(200).optional().openapi({ description: 'Opaque cursor from the `Link: <…>; rel="next"` header of the previous page', example: "eyJhZnRlciI6MTJ9" }),
 };
-const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page: `<…>; rel="next"`' } };
+const LIST_HEADERS = { ...WRITE_HEADERS, Link: { schema: { type: "string" as const }, description: 'Next (older) page, relative to the request URL: `<…>; rel="next"`; absent on the last page' } };
 
 /** `Link` to the older page after `rows` (ids descending), when there is one. */
 function olderPageLink(url: string, page: { rows: { id: number }[]; hasMore: boolean }): Record<string, string> {
@@ -41,7 +41,7 @@ const populateRoute = apiRoute(
       "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
     request: { query: NO_QUERY },
     responses: {
-      202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema, POPULATE_EXAMPLE) },
+      202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, ...location("The run's status URL (`statusUrl`)") }, content: json(PopulateResultSchema, POPULATE_EXAMPLE) },
     },
   },
   { errors: ["bad-gateway", "service-unavailable"] },

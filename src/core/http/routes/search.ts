@@ -8,7 +8,7 @@ import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
 import { GAMES_EXAMPLE, SEARCH_EXAMPLE } from "../schemas/examples";
 import { GameSchema } from "../schemas/game";
-import { PAGE_HEADERS } from "../schemas/headers";
+import { NOT_MODIFIED, PAGE_HEADERS } from "../schemas/headers";
 import { strictQuery } from "../schemas/params";
 import { text } from "../schemas/text";
 import { apiRoute, json } from "./api-route";
@@ -35,7 +35,7 @@ const description =
 
 const responses = {
   200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: json(z.array(GameSchema), GAMES_EXAMPLE) },
-  304: { description: "Not modified (If-None-Match matched)" },
+  304: NOT_MODIFIED,
 };
 
 const searchGetRoute = apiRoute(
