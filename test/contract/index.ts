@@ -1,3 +1,4 @@
+import { clientContract } from "./client";
 import { errorsContract } from "./errors";
 import { gameWritesContract } from "./game-writes";
 import { gamesContract } from "./games";
@@ -8,11 +9,12 @@ import type { ContractTarget } from "./target";
 export { ingestContract, type IngestSource } from "./ingest";
 export type { ContractTarget } from "./target";
 
-/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input). */
+/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input, the TypeScript client). */
 export function apiContract(target: ContractTarget) {
   gamesContract(target);
   gameWritesContract(target);
   keysContract(target);
   errorsContract(target);
   inputContract(target);
+  clientContract(target);
 }
