@@ -75,12 +75,10 @@ export const API_KEY_EXAMPLE: Of<typeof ApiKeySchema> = {
   revokedAt: null,
 };
 
+const { lastUsedAt: _lastUsed, revokedAt: _revoked, ...CREATED_KEY_FIELDS } = API_KEY_EXAMPLE;
+
 export const CREATED_API_KEY_EXAMPLE: Of<typeof CreatedApiKeySchema> = {
-  id: 7,
-  name: "analytics-team",
-  prefix: "gdb_3kT9xQ2m",
-  scopes: ["games:read", "games:write"],
-  createdAt: "2021-12-01T09:30:00.000Z",
+  ...CREATED_KEY_FIELDS,
   // Not a working key (its checksum is wrong): the shape of one.
   key: "gdb_3kT9xQ2mEXAMPLEnotAREALkey000000000",
 };
