@@ -67,9 +67,9 @@ export class ProblemError extends Error {
     this.status = response.status;
   }
 
-  /** `problem.type` without its namespace: `validation`, `not-found`, `rate-limited`… */
+  /** The last segment of `problem.type`: `validation`, `not-found`, `rate-limited`… */
   get code(): string {
-    return this.problem.type.replace(/^urn:game-db:problem:/, "");
+    return this.problem.type.replace(/^.*[:/]/, "");
   }
 
   /** Seconds to wait, from `Retry-After` (429, some 503s); null when absent. */
