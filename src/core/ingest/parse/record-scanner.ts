@@ -30,6 +30,7 @@ const CR = 0x0d;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
+const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const OPEN_BRACKET = 0x5b;
@@ -54,7 +55,7 @@ IN_STRING[BACKSLASH] = IS_BACKSLASH;
 
 /** Bytes that end a number or literal (`true`, `false`, `null`); `JSON.parse` judges what came before. */
 const ENDS_ATOM = new Uint8Array(256);
-for (const b of [SPACE, TAB, LF, CR, COMMA, QUOTE, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET, 0x3a]) ENDS_ATOM[b] = 1;
+for (const b of [SPACE, TAB, LF, CR, COMMA, COLON, QUOTE, OPEN_BRACE, CLOSE_BRACE, OPEN_BRACKET, CLOSE_BRACKET]) ENDS_ATOM[b] = 1;
 
 const isWhitespace = (b: number) => b === SPACE || b === LF || b === CR || b === TAB;
 
@@ -109,7 +110,7 @@ export class RecordScanner {
   /** 0 outside the outer array, 1 in it, 2 in a group. */
   #level = 0;
   #expect = Expect.Open;
-  /** Position in the outer array of the element being read (the group number). */
+  /** Position in the outer array of the grouped layout's current item (the group number). */
   #element = -1;
   /** Records seen so far (for messages: the next is record `#records + 1`). */
   #records = 0;
@@ -135,11 +136,6 @@ export class RecordScanner {
     this.#idleFrom = this.#base;
   }
 
-  /** Records completed so far. */
-  get records(): number {
-    return this.#records;
-  }
-
   /** Scans one chunk, handing every record it completes to `sink` before returning. */
   push(chunk: Uint8Array, sink: RecordSink): void {
     const n = chunk.length;
@@ -156,7 +152,7 @@ export class RecordScanner {
       }
       const at = this.#base + i;
       if (at - this.#idleFrom > this.#maxRecordBytes) throw this.#paddingTooLong();
-      i = this.#skeleton(b, chunk, i);
+      i = this.#skeleton(b, i);
     }
     if (this.#reading !== Reading.None) {
       // The record goes on in the next chunk: keep a copy of its bytes so far.
@@ -186,7 +182,7 @@ export class RecordScanner {
   }
 
   /** One byte of the array's own syntax (not whitespace); returns the next index. */
-  #skeleton(b: number, chunk: Uint8Array, i: number): number {
+  #skeleton(b: number, i: number): number {
     const at = this.#base + i;
     switch (this.#expect) {
       case Expect.Open:
@@ -198,9 +194,9 @@ export class RecordScanner {
           this.#close(at);
           return i + 1;
         }
-        return this.#value(b, chunk, i);
+        return this.#value(b, i);
       case Expect.Next:
-        return this.#value(b, chunk, i);
+        return this.#value(b, i);
       case Expect.After:
         if (b === COMMA) {
           this.#expect = Expect.Next;
@@ -230,7 +226,7 @@ export class RecordScanner {
   }
 
   /** A value starts at `i` where the array expects one. */
-  #value(b: number, chunk: Uint8Array, i: number): number {
+  #value(b: number, i: number): number {
     const at = this.#base + i;
     if (this.#grouped && this.#level === 1) {
       this.#element++;
@@ -240,10 +236,8 @@ export class RecordScanner {
       }
       // An element of the outer array that is not a group: read it as a record, flagged.
       this.#notAGroup = true;
-    } else if (!this.#grouped) {
-      this.#element++;
     }
-    if (b === CLOSE_BRACKET || b === COMMA || b === CLOSE_BRACE || b === 0x3a) {
+    if (b === CLOSE_BRACKET || b === COMMA || b === CLOSE_BRACE || b === COLON) {
       throw this.#unexpected(b, at, this.#expect === Expect.Next ? "a value after ','" : "a value or ']'");
     }
     this.#recordStart = at;
@@ -354,7 +348,7 @@ export class RecordScanner {
     this.#idleFrom = endOffset;
     const notAGroup = this.#notAGroup;
     this.#notAGroup = false;
-    sink(bytes, this.#recordStart, this.#grouped || notAGroup ? this.#element : null, notAGroup);
+    sink(bytes, this.#recordStart, this.#grouped ? this.#element : null, notAGroup);
   }
 
   #unexpected(b: number, at: number, expected: string) {
