@@ -48,10 +48,7 @@ export async function* fileRecords(chunks: AsyncIterable<Uint8Array>, what: stri
   for await (const batch of fileRecordBatches(chunks, what, options)) yield* batch;
 }
 
-/**
- * `fileRecords`, a chunk's worth of records at a time: the consumer's loop, which spares an
- * `await` per record.
- */
+/** `fileRecords`, the records completed by each chunk of input together (the consumer's loop). */
 export async function* fileRecordBatches(chunks: AsyncIterable<Uint8Array>, what: string, options: ReadOptions = {}): AsyncGenerator<RawRecord[]> {
   const maxRecordBytes = options.maxRecordBytes ?? INGEST_LIMITS.maxRecordBytes;
   const iterator = chunks[Symbol.asyncIterator]();
