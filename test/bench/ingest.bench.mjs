@@ -894,7 +894,7 @@ function report(r) {
         [
           `staging statements not hidden behind parsing, ledger, rest (staging awaited ${fmt(ms(/^stage games/) / 1000, 2)} s in all, ${fmt(q["stage games"]?.statements ?? 0)} statements)`,
           consumerS - pass("validate") - commit,
-          "consumer time − validate pass − commit",
+          "consumer time − validate pass − commit (below 0 when staging hid behind parsing entirely and the passes ran slower than the consumer)",
         ],
       ];
       line();
