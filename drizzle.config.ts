@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 // and the tests apply the same files through readD1Migrations/applyD1Migrations.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/core/db/schema.ts",
+  schema: "./src/core/data/schema.ts",
   out: "./migrations",
 });

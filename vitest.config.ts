@@ -1,9 +1,25 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-/** Tests that need the S3 harness and the queues; they run in their own project. */
-const INGEST_TESTS = ["test/core/ingest/**/*.test.ts", "test/core/http/routes/ingest.test.ts", "test/platform/cloudflare/**/*.test.ts", "test/contract/workers-ingest.test.ts"];
+/**
+ * The folders whose tests run in a project of their own; every other test under test/ runs in
+ * the `workers` project. A test's project is decided by where it lives, never by a list of files.
+ */
+const PROJECT_FOLDERS = {
+  /** Node-side checks: configuration files, scripts, the Deno server over HTTP, the architecture. */
+  node: ["test/node"],
+  /** Everything that needs the S3 harness and the queues: ingestion, and the Worker's background handlers. */
+  "workers-ingest": ["test/core/ingest", "test/platform/cloudflare"],
+  /** Small rate limits, so that 429s are reachable in a few requests. */
+  "workers-rate-limits": ["test/rate-limits"],
+};
+for (const folder of Object.values(PROJECT_FOLDERS).flat()) {
+  if (!existsSync(path.join(import.meta.dirname, folder))) throw new Error(`vitest.config.ts: no folder ${folder}`);
+}
+const testsIn = (folders: string[]) => folders.map((folder) => `${folder}/**/*.test.ts`);
+const foldersOf = (folders: string[]) => folders.map((folder) => `${folder}/**`);
 
 const roomyLimits = {
   vars: { RATE_LIMIT_KEY_LIMIT: "100000", RATE_LIMIT_ANON_LIMIT: "100000" },
@@ -37,8 +53,7 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          // Node-side checks: configuration files, scripts and harnesses.
-          test: { name: "node", include: ["test/node/**/*.test.ts"], environment: "node" },
+          test: { name: "node", include: testsIn(PROJECT_FOLDERS.node), environment: "node" },
         },
         {
           plugins: [
@@ -54,7 +69,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             include: ["test/**/*.test.ts"],
-            exclude: ["test/node/**", "test/rate-limits/**", ...INGEST_TESTS],
+            exclude: foldersOf([...PROJECT_FOLDERS.node, ...PROJECT_FOLDERS["workers-ingest"], ...PROJECT_FOLDERS["workers-rate-limits"]]),
             setupFiles: ["./test/setup/apply-migrations.ts"],
           },
         },
@@ -90,7 +105,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers-ingest",
-            include: INGEST_TESTS,
+            include: testsIn(PROJECT_FOLDERS["workers-ingest"]),
             setupFiles: ["./test/setup/apply-migrations.ts"],
             globalSetup: ["./test/setup/ingest-global.ts"],
             fileParallelism: false,
@@ -114,7 +129,7 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers-rate-limits",
-            include: ["test/rate-limits/**/*.test.ts"],
+            include: testsIn(PROJECT_FOLDERS["workers-rate-limits"]),
             setupFiles: ["./test/setup/apply-migrations.ts"],
           },
         },

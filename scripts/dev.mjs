@@ -5,23 +5,53 @@
 // 3. applies the D1 migrations to the local database;
 // 4. runs `wrangler dev` on http://127.0.0.1:8787 with scheduled-event testing, so
 //    `curl 'http://127.0.0.1:8787/__scheduled?cron=0+3+*+*+*'` runs an ingestion.
-// Ctrl-C stops everything it started.
+// Ports, state and secrets file move with DEV_PORT, DEV_S3_PORT, DEV_INSPECTOR_PORT,
+// DEV_STATE_DIR and DEV_VARS_FILE (scripts/lib/local-dev.mjs).
+// Ctrl-C or SIGTERM stops everything it started.
 import path from "node:path";
+import { DEFAULT_PORTS, devSettings } from "./lib/local-dev.mjs";
 import { childGroup, ensureDevVars, ROOT, spawnLocalS3 } from "./lib/processes.mjs";
 
 const bin = (name) => path.join(ROOT, "node_modules/.bin", name);
 const children = childGroup();
 
 try {
-  if (await ensureDevVars()) console.log("dev: wrote .dev.vars from .dev.vars.example");
-  const s3 = await spawnLocalS3({ port: 4568, seed: "daily/2021-12-09/" });
+  const settings = devSettings();
+  const port = settings.port("dev");
+  if (!settings.devVarsFile && (await ensureDevVars())) console.log("dev: wrote .dev.vars from .dev.vars.example");
+  const s3 = await spawnLocalS3({ port: settings.s3Port, dir: settings.state.s3, seed: "daily/2021-12-09/" });
   children.adopt(s3.child);
   console.log(`dev: local S3 (s3rver) on http://127.0.0.1:${s3.port}/${s3.bucket}, samples under daily/2021-12-09/`);
-  await children.run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local"]);
-  await children.run(bin("wrangler"), ["dev", "--ip", "127.0.0.1", "--port", "8787", "--test-scheduled"]);
+
+  const persist = ["--persist-to", settings.state.wrangler];
+  await children.run(bin("wrangler"), ["d1", "migrations", "apply", "DB", "--local", ...persist]);
+  const env = {
+    ...process.env,
+    // Offline, miniflare cannot fetch Cloudflare's sample `request.cf` from workers.cloudflare.com
+    // and prints a warning with an ENOTFOUND stack trace at every start; not fetching it gives the
+    // same placeholder quietly (miniflare's src/cf.ts reads this variable).
+    CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+  };
+  await children.run(
+    bin("wrangler"),
+    [
+      "dev",
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--test-scheduled",
+      ...persist,
+      ...(settings.inspectorPort === undefined ? [] : ["--inspector-port", String(settings.inspectorPort)]),
+      ...(settings.devVarsFile ? ["--env-file", settings.devVarsFile] : []),
+      // wrangler.toml's S3_ENDPOINT names the default port.
+      ...(s3.port === DEFAULT_PORTS.s3 ? [] : ["--var", `S3_ENDPOINT:http://127.0.0.1:${s3.port}`]),
+    ],
+    { env },
+  );
 } catch (error) {
-  console.error(`dev: ${error.message}`);
-  process.exitCode = 1;
+  if (!children.stopping) {
+    console.error(`dev: ${error.message}`);
+    process.exitCode = 1;
+  }
 } finally {
-  children.stopAll();
+  await children.stopAll();
 }

@@ -3,6 +3,9 @@
 //   node --openssl-legacy-provider scripts/local-s3.mjs [--port 4568] [--dir .local/s3]
 //        [--bucket game-db-rankings] [--seed daily/2021-12-09/]
 //
+// The port and directory default to DEV_S3_PORT and DEV_STATE_DIR/s3 when those are set
+// (scripts/lib/local-dev.mjs).
+//
 // Prints one JSON line `{"ready":true,"port":…}` when listening. --seed uploads the two sample
 // ranking files under the given prefix (if not there yet). s3rver encrypts continuation tokens
 // with DES, which OpenSSL 3 only offers with the legacy provider: without the flag every
@@ -11,12 +14,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import S3rver from "s3rver";
+import { devSettings } from "./lib/local-dev.mjs";
 
 const root = path.resolve(import.meta.dirname, "..");
+const settings = devSettings();
 const { values } = parseArgs({
   options: {
-    port: { type: "string", default: "4568" },
-    dir: { type: "string", default: path.join(root, ".local/s3") },
+    port: { type: "string", default: String(settings.s3Port) },
+    dir: { type: "string", default: settings.state.s3 },
     bucket: { type: "string", default: "game-db-rankings" },
     seed: { type: "string" },
   },

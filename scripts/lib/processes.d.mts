@@ -11,9 +11,10 @@ export declare function spawnLocalS3(options?: {
 export declare function denoBinary(): string;
 export declare function ensureDevVars(): Promise<boolean>;
 export declare function parseDevVars(text: string): Record<string, string>;
-export declare function childGroup(): {
-  start(command: string, args: string[], options?: SpawnOptions): ChildProcess;
-  run(command: string, args: string[], options?: SpawnOptions): Promise<void>;
-  adopt(child: ChildProcess): ChildProcess;
-  stopAll(signal?: NodeJS.Signals): void;
+export declare function childGroup(options?: { graceMs?: number }): {
+  start(command: string, args: string[], options?: SpawnOptions & { stopSignal?: NodeJS.Signals }): ChildProcess;
+  run(command: string, args: string[], options?: SpawnOptions & { stopSignal?: NodeJS.Signals }): Promise<void>;
+  adopt(child: ChildProcess, options?: { stopSignal?: NodeJS.Signals }): ChildProcess;
+  stopAll(signal?: NodeJS.Signals): Promise<void>;
+  readonly stopping: boolean;
 };

@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { access, copyFile } from "node:fs/promises";
 import path from "node:path";
+import os from "node:os";
 import { createInterface } from "node:readline";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -69,25 +70,37 @@ export function parseDevVars(text) {
 
 /**
  * Children of a dev script: `start` spawns one (inheriting stdio), `run` waits for it to succeed,
- * `adopt` tracks one spawned elsewhere; Ctrl-C or `stopAll()` stops every one still running.
+ * `adopt` tracks one spawned elsewhere. SIGINT (Ctrl-C) or SIGTERM (a supervisor, `kill`) to this
+ * process, or `stopAll()`, stops every child still running — each with its own `stopSignal` if
+ * it has one (deno --watch survives SIGTERM, see scripts/dev-deno.mjs), else the signal received —
+ * and kills any that is still there after `graceMs`. The process then exits with 128 + the
+ * signal's number, as a shell reports a process stopped by it.
  */
-export function childGroup() {
-  const children = new Set();
-  const adopt = (child) => {
-    children.add(child);
+export function childGroup({ graceMs = 10_000 } = {}) {
+  /** child → the signal that stops it (undefined: the one this process received). */
+  const children = new Map();
+  let stopped;
+  const adopt = (child, { stopSignal } = {}) => {
+    children.set(child, stopSignal);
     child.on("exit", () => children.delete(child));
+    // Adopted while stopping (a signal came during its start): it stops at once.
+    if (stopped) void stopChild(child, stopSignal ?? "SIGTERM", graceMs);
     return child;
   };
   const stopAll = (signal = "SIGTERM") => {
-    for (const child of children) child.kill(signal);
+    stopped ??= Promise.all([...children].map(([child, own]) => stopChild(child, own ?? signal, graceMs))).then(() => undefined);
+    return stopped;
   };
   for (const signal of ["SIGINT", "SIGTERM"]) {
     process.on(signal, () => {
-      stopAll(signal);
-      process.exitCode = 130;
+      process.exitCode = 128 + os.constants.signals[signal];
+      void stopAll(signal);
     });
   }
-  const start = (command, args, options = {}) => adopt(spawn(command, args, { cwd: ROOT, stdio: "inherit", ...options }));
+  const start = (command, args, { stopSignal, ...options } = {}) => {
+    if (stopped) throw new Error("stopping");
+    return adopt(spawn(command, args, { cwd: ROOT, stdio: "inherit", ...options }), { stopSignal });
+  };
   const run = (command, args, options = {}) =>
     new Promise((resolve, reject) => {
       const child = start(command, args, options);
@@ -96,5 +109,30 @@ export function childGroup() {
       );
       child.on("error", reject);
     });
-  return { start, run, adopt, stopAll };
+  return {
+    start,
+    run,
+    adopt,
+    stopAll,
+    /** True once a signal or `stopAll()` began stopping: a child exiting now is no failure. */
+    get stopping() {
+      return stopped !== undefined;
+    },
+  };
+}
+
+/** Sends `signal` to a child and resolves when it has exited, killing it after `graceMs`. */
+function stopChild(child, signal, graceMs) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      console.error(`${path.basename(child.spawnfile)} did not exit within ${graceMs / 1000} s of ${signal}; sending SIGKILL`);
+      child.kill("SIGKILL");
+    }, graceMs);
+    child.once("exit", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill(signal);
+  });
 }

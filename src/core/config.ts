@@ -53,7 +53,6 @@ export const ConfigSchema = z.object({
   }
 });
 
-export type ConfigInput = z.input<typeof ConfigSchema>;
 type Vars = z.infer<typeof ConfigSchema>;
 
 export interface S3Config {

@@ -15,10 +15,10 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
  * and any other runtime's log shipper can parse them. Callers pass identifiers and counts,
  * never secrets or raw driver errors (drizzle errors embed every bound parameter).
  */
-export function createLogger(minLevel: LogLevel, base: LogFields = {}): Logger {
+export function createLogger(minLevel: LogLevel, base: LogFields = {}, now: () => Date = () => new Date()): Logger {
   const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
     if (ORDER[level] < ORDER[minLevel]) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, msg, ...base, ...fields });
+    const line = JSON.stringify({ time: now().toISOString(), level, msg, ...base, ...fields });
     if (level === "error") console.error(line);
     else if (level === "warn") console.warn(line);
     else console.log(line);

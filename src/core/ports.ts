@@ -13,15 +13,25 @@ export interface KeyValueStore {
   delete(key: string): Promise<void>;
 }
 
-export interface RateLimitOutcome {
-  allowed: boolean;
-  /** Requests left in the window, when the backend knows it exactly. */
-  remaining?: number;
-  /** Seconds until the window resets, when the backend knows it exactly. */
-  resetSeconds?: number;
+/**
+ * At most `limit` requests per key in each window of `periodSeconds`; windows are aligned to the
+ * clock (floor(now / period)), as the `RateLimit` header announces them.
+ */
+export interface RateLimitPolicy {
+  name: "per-key" | "per-ip";
+  limit: number;
+  periodSeconds: number;
 }
 
-/** Counts one request against `key`. */
+export interface RateLimitOutcome {
+  allowed: boolean;
+  /** Requests left in the window: exact where the backend counts, else the adapter's best estimate. */
+  remaining: number;
+  /** Seconds until the window resets. */
+  resetSeconds: number;
+}
+
+/** Counts one request against `key` under one policy. */
 export interface RateLimiter {
   limit(key: string): Promise<RateLimitOutcome>;
 }

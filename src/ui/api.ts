@@ -1,8 +1,9 @@
 // A small client for the Game DB API, same origin. Every /api call carries the key from
 // sessionStorage in the Authorization header; failures become ApiError with the problem+json
 // body, so views can show the API's own messages (and field errors next to their fields).
+import { missingScope } from "./format";
 import { loadKey } from "./session";
-import type { FieldError, Problem } from "./types";
+import type { Problem } from "./types";
 
 export class ApiError extends Error {
   constructor(
@@ -13,22 +14,6 @@ export class ApiError extends Error {
   ) {
     super(problem.detail || problem.title);
     this.name = "ApiError";
-  }
-
-  /** Field errors of the request body, by field name (first path segment). */
-  fieldErrors(): Map<string, string[]> {
-    const byField = new Map<string, string[]>();
-    for (const error of this.problem.errors ?? []) {
-      if (error.location !== "body" || !error.path) continue;
-      const field = error.path.split(".")[0]!;
-      byField.set(field, [...(byField.get(field) ?? []), error.message]);
-    }
-    return byField;
-  }
-
-  /** Errors that belong to no single body field (e.g. the whole body, the query, the path). */
-  otherErrors(): FieldError[] {
-    return (this.problem.errors ?? []).filter((e) => e.location !== "body" || !e.path);
   }
 }
 
@@ -41,7 +26,7 @@ export interface ApiResponse<T> {
 /** Announced to the app shell when the key is rejected, so it can offer to enter another. */
 export const authEvents = new EventTarget();
 
-interface RequestOptions {
+export interface RequestOptions {
   method?: string;
   body?: unknown;
   signal?: AbortSignal;
@@ -49,6 +34,8 @@ interface RequestOptions {
   anonymous?: boolean;
   /** Extra request headers (e.g. If-Match for a conditional write). */
   headers?: Record<string, string>;
+  /** Statuses besides 2xx whose body is the answer, not a problem (/health answers 503 with its report). */
+  okStatuses?: number[];
 }
 
 export async function request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
@@ -83,7 +70,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       body = null;
     }
   }
-  if (!res.ok) {
+  if (!res.ok && !options.okStatuses?.includes(res.status)) {
     const problem: Problem =
       body && typeof body === "object" && "title" in body
         ? (body as Problem)
@@ -123,8 +110,7 @@ export function describeProblem(error: unknown): string {
   const { status, problem } = error;
   if (status === 401) return `The API key was not accepted: ${problem.detail}`;
   if (status === 403) {
-    const { requiredScope: scope, grantedScopes: has } = problem;
-    return scope ? `This key lacks the ${scope} scope${has?.length ? ` (it has: ${has.join(", ")})` : ""}.` : problem.detail;
+    return problem.requiredScope ? missingScope(problem.requiredScope, problem.grantedScopes) : problem.detail;
   }
   if (status === 429) {
     const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : " Try again shortly.";

@@ -27,3 +27,8 @@ export function formatBytes(size: number): string {
   if (size < 1024 * 1024) return `${(size / 1024).toFixed(1)} KiB`;
   return `${(size / 1024 / 1024).toFixed(1)} MiB`;
 }
+
+/** The sentence for an action the key has no scope for, whether the API refused it (403) or the UI disabled it. */
+export function missingScope(scope: string, granted: readonly string[] | null | undefined): string {
+  return `This key lacks the ${scope} scope${granted?.length ? ` (it has: ${granted.join(", ")})` : ""}.`;
+}

@@ -7,7 +7,7 @@ export type Route =
   | { name: "games"; params: URLSearchParams }
   | { name: "new-game" }
   | { name: "edit-game"; id: number }
-  | { name: "ingest" }
+  | { name: "ingest"; params: URLSearchParams }
   | { name: "run"; id: number }
   | { name: "not-found"; path: string };
 
@@ -19,7 +19,7 @@ export function parseRoute(hash: string): Route {
   if (path === "/games/new") return { name: "new-game" };
   let match = path.match(/^\/games\/(\d+)\/edit$/);
   if (match) return { name: "edit-game", id: Number(match[1]) };
-  if (path === "/ingest") return { name: "ingest" };
+  if (path === "/ingest") return { name: "ingest", params };
   match = path.match(/^\/ingest\/runs\/(\d+)$/);
   if (match) return { name: "run", id: Number(match[1]) };
   return { name: "not-found", path };

@@ -1,7 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey } from "../../src/core/auth/key-format";
-import { contractClient, expectProblem, randomIp, sampleGame, UUID, waitFor, type ContractTarget } from "./target";
+import { generateApiKey } from "../../src/core/domain/key-format";
+import { type ContractTarget } from "./target";
 import { jsonOfSize, streamed } from "../helpers/bodies";
+import { apiClient, randomIp, sampleGame } from "../support/client";
+import { expectProblem } from "../support/problem";
+import { UUID } from "../support/patterns";
+import { waitFor } from "../support/wait";
 
 const LIMIT = 64 * 1024;
 
@@ -20,19 +24,33 @@ function policy(res: Response) {
 
 /** Problem responses for every error class, the auth matrix basics, rate-limit headers and the read cache. */
 export function errorsContract(target: ContractTarget) {
-  const { call, callJson, createKey, createGame } = contractClient(target);
+  const { call, callJson, createKey, createGame } = apiClient(target);
 
   describe(`[${target.runtime}] errors are problem+json`, () => {
     it("malformed JSON → 400 malformed-json", async () => {
       for (const [path, method] of [["/api/games", "POST"], ["/api/keys", "POST"], ["/api/games/1", "PUT"], ["/api/games/search", "POST"]] as const) {
         const problem = await expectProblem(await call(path, { method, rawBody: '{"name": "x",', contentType: "application/json" }), 400, "malformed-json");
         expect(problem.instance).toBe(path);
+        expect(problem.detail).toMatch(/not valid JSON/);
       }
     });
 
-    it.each(["text/plain", "application/x-www-form-urlencoded", "application/xml"])("a body sent as %s → 415", async (contentType) => {
+    it.each([
+      ["text/plain", "text/plain;charset=UTF-8"],
+      ["a form", "application/x-www-form-urlencoded"],
+      ["multipart", "multipart/form-data; boundary=x"],
+      ["XML", "application/xml"],
+      ["a JSON look-alike", "application/jsonp"],
+    ])("a body sent as %s → 415", async (_, contentType) => {
       const problem = await expectProblem(await call("/api/games", { rawBody: JSON.stringify(sampleGame()), contentType }), 415, "unsupported-media-type");
       expect(problem.detail).toContain("application/json");
+    });
+
+    it("accepts JSON media types with parameters and +json suffixes", async () => {
+      for (const contentType of ["application/json; charset=utf-8", "APPLICATION/JSON", "application/merge-patch+json"]) {
+        const res = await call("/api/games/search", { method: "POST", rawBody: "{}", contentType });
+        expect(res.status, contentType).toBe(200);
+      }
     });
 
     it("a POST without any body is not a 415: it is read as no body", async () => {
@@ -45,26 +63,38 @@ export function errorsContract(target: ContractTarget) {
       const sized = await expectProblem(await call("/api/games", { rawBody: jsonOfSize(LIMIT + 1), contentType: "application/json" }), 413, "payload-too-large");
       expect(sized.detail).toContain(String(LIMIT));
       await expectProblem(await call("/api/games", { rawBody: streamed(jsonOfSize(LIMIT * 4)), contentType: "application/json" }), 413, "payload-too-large");
-      // Exactly the limit is read (and then refused by validation, not by size).
+      // Exactly the limit is read, streamed or not (and then refused by validation, not by size).
+      expect(jsonOfSize(LIMIT)).toHaveLength(LIMIT);
+      await expectProblem(await call("/api/games/search", { rawBody: jsonOfSize(LIMIT), contentType: "application/json" }), 400, "validation");
       await expectProblem(await call("/api/games/search", { rawBody: streamed(jsonOfSize(LIMIT)), contentType: "application/json" }), 400, "validation");
     });
 
-    it("unknown routes → 404 (401 under /api without a key); a trailing slash is a 404", async () => {
-      for (const path of ["/api/nope", "/api/games/1/extra"]) expect((await expectProblem(await call(path), 404, "not-found")).instance).toBe(path);
+    it("unknown routes → 404 (401 under /api without a key, revealing nothing about which routes exist)", async () => {
+      for (const path of ["/api/nope", "/api/games/1/extra", "/api/keys/1/rotate"]) expect((await expectProblem(await call(path), 404, "not-found")).instance).toBe(path);
       await expectProblem(await call("/no-such-page", { key: null }), 404, "not-found");
       await expectProblem(await call("/api/nope", { key: null, ip: randomIp() }), 401, "unauthorized");
-      for (const path of ["/api/games/", "/api/keys/"]) await expectProblem(await call(path), 404, "not-found");
+    });
+
+    it("a trailing slash is a 404, never a 405 that allows the method used", async () => {
+      for (const path of ["/api/games/", "/api/keys/", "/api/games/1/"]) {
+        const res = await call(path);
+        expect(res.headers.get("Allow")).toBeNull();
+        await expectProblem(res, 404, "not-found");
+      }
     });
 
     it.each([
       ["PATCH", "/api/games", "GET, HEAD, POST"],
+      ["DELETE", "/api/games", "GET, HEAD, POST"],
       ["DELETE", "/api/keys", "GET, HEAD, POST"],
+      ["PUT", "/api/keys/1", "DELETE, GET, HEAD"],
       ["POST", "/api/games/1", "DELETE, GET, HEAD, PATCH, PUT"],
       ["POST", "/health", "GET, HEAD"],
     ])("%s %s → 405 with Allow: %s", async (method, path, allow) => {
       const res = await call(path, { method });
       expect(res.headers.get("Allow")).toBe(allow);
-      await expectProblem(res, 405, "method-not-allowed");
+      const problem = await expectProblem(res, 405, "method-not-allowed");
+      expect(problem.detail).toContain(method);
     });
 
     it("HEAD on a GET route answers without a body", async () => {

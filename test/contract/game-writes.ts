@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { contractClient, expectProblem, sampleGame, type ContractTarget } from "./target";
+import { type ContractTarget } from "./target";
+import { apiClient, sampleGame } from "../support/client";
+import { expectProblem } from "../support/problem";
 
 /** One PATCH per writable field, each to a value no other PATCH sets. */
 const FIELD_PATCHES = (n: number): Record<string, unknown>[] => [
@@ -18,7 +20,7 @@ const FIELD_PATCHES = (n: number): Record<string, unknown>[] => [
  * `GET /api/games/{id}`, RFC 9110 §13.1.1) refuse to overwrite a game that changed meanwhile.
  */
 export function gameWritesContract(target: ContractTarget) {
-  const { call, callJson, createGame } = contractClient(target);
+  const { call, callJson, createGame } = apiClient(target);
 
   const read = async (id: number) => {
     const { res, body } = await callJson(`/api/games/${id}`, 200);

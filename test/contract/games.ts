@@ -1,11 +1,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { contractClient, expectProblem, ISO_UTC, sampleGame, uniqueIosStoreId, uniqueTag, type ContractTarget } from "./target";
+import { uniqueTag, type ContractTarget } from "./target";
+import { apiClient, sampleGame, uniqueIosStoreId } from "../support/client";
+import { expectProblem } from "../support/problem";
+import { ISO_UTC } from "../support/patterns";
 
 const FIELDS = ["id", "publisherId", "name", "platform", "storeId", "bundleId", "appVersion", "isPublished", "createdAt", "updatedAt", "publisherName", "iconUrl", "rank"];
 
 /** Games CRUD, validation, conflicts, pagination and search semantics. */
 export function gamesContract(target: ContractTarget) {
-  const { call, callJson, createGame, walk, nextLink } = contractClient(target);
+  const { call, callJson, createGame, walk, nextLink } = apiClient(target);
 
   /** The number of games the list reports right now. */
   const total = async (query = "") => Number((await callJson(`/api/games?limit=1${query}`, 200)).res.headers.get("X-Total-Count"));

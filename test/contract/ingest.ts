@@ -1,8 +1,11 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import android from "../fixtures/android.top100.json";
 import ios from "../fixtures/ios.top100.json";
-import { contractClient, expectProblem, waitFor, type ContractTarget } from "./target";
+import { type ContractTarget } from "./target";
 import { distinctApps } from "../helpers/fixtures";
+import { apiClient } from "../support/client";
+import { expectProblem } from "../support/problem";
+import { waitFor } from "../support/wait";
 
 /** The bucket behind the server under test, as the data team sees it. */
 export interface IngestSource {
@@ -27,7 +30,7 @@ interface Run {
  * this case a database of its own).
  */
 export function ingestContract(target: ContractTarget, source: IngestSource, { timeoutMs = 30_000 } = {}) {
-  const { call, callJson } = contractClient(target);
+  const { call, callJson } = apiClient(target);
   const iosApps = distinctApps(ios as unknown[][]);
   const androidApps = distinctApps(android as unknown[][]);
 

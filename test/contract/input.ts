@@ -1,7 +1,9 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { replaceLoneSurrogates } from "../../src/core/text";
-import { contractClient, expectProblem, sampleGame, uniqueIosStoreId, uniqueTag, type ContractTarget, type Problem } from "./target";
+import { replaceLoneSurrogates } from "../../src/core/domain/text";
+import { uniqueTag, type ContractTarget } from "./target";
+import { apiClient, sampleGame, uniqueIosStoreId } from "../support/client";
+import { expectProblem, type Problem } from "../support/problem";
 
 /** Control characters a client can send in JSON or a query string: C0 (with NUL, tab, newline), DEL, C1. */
 const CONTROL_CHARACTERS = ["\u0000", "\u0001", "\t", "\n", "\r", "\u001b", "\u001f", "\u007f", "\u0085", "\u009f"];
@@ -26,7 +28,7 @@ const unknownParams = (problem: Problem) =>
  * cost of one search.
  */
 export function inputContract(target: ContractTarget) {
-  const { call, callJson, createGame } = contractClient(target);
+  const { call, callJson, createGame } = apiClient(target);
 
   describe(`[${target.runtime}] text inputs: control characters are refused, lone surrogates replaced`, () => {
     it.each(CONTROL_CHARACTERS.map((ch) => [hex(ch), ch]))("%s in a search term → 400 naming name, by GET and POST, short or long", async (_name, ch) => {

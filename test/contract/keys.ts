@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { contractClient, expectProblem, ISO_UTC, randomIp, sampleGame, type ContractTarget } from "./target";
+import { type ContractTarget } from "./target";
+import { apiClient, randomIp, sampleGame } from "../support/client";
+import { expectProblem } from "../support/problem";
+import { ISO_UTC } from "../support/patterns";
 
 const VIEW_FIELDS = ["createdAt", "id", "lastUsedAt", "name", "prefix", "revokedAt", "scopes"];
 
 /** API keys: create (secret once), list and show (never the secret), revoke. */
 export function keysContract(target: ContractTarget) {
-  const { call, callJson, createKey } = contractClient(target);
+  const { call, callJson, createKey } = apiClient(target);
 
   describe(`[${target.runtime}] API keys`, () => {
     it("POST /api/keys creates a key and shows its secret once", async () => {

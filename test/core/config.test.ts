@@ -4,6 +4,7 @@ import { createExecutionContext, createMessageBatch, env, getQueueResult } from 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig } from "../../src/core/config";
 import worker from "../support/limited-worker";
+import { expectProblem } from "../support/problem";
 
 const ADMIN = "admin-secret-0123456789abcdefghijklmnopq";
 const S3_SECRET = "s3-secret-wJalrXUtnFEMI/K7MDENG/bPxRfiCY";
@@ -179,14 +180,14 @@ describe("parseConfig", () => {
 describe("the Worker with a bad configuration", () => {
   const badEnv = () => ({ ...env, S3_BUCKET: "Bad_Bucket", ADMIN_API_KEY: "short-but-secret-admin" }) as unknown as Env;
 
-  it("answers 503 problem+json and logs the variable names, never the values", async () => {
+  it("answers a 503 problem like every other error (with its request id) and logs the variable names, never the values", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const res = await worker.fetch(new Request("http://game-db.test/health") as Request<unknown, IncomingRequestCfProperties>, badEnv(), createExecutionContext());
-    expect(res.status).toBe(503);
-    expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
-    const text = await res.text();
-    expect(JSON.parse(text)).toMatchObject({ status: 503, type: "urn:game-db:problem:service-unavailable", title: "Service unavailable", instance: "/health" });
-    expect(text).not.toContain("S3_BUCKET");
+    const request = new Request("http://game-db.test/health", { headers: { "CF-Ray": "8f1e2d3c4b5a6978-AMS" } });
+    const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, badEnv(), createExecutionContext());
+    expect(res.headers.get("X-Request-Id")).toBe("8f1e2d3c4b5a6978-AMS");
+    const problem = await expectProblem(res, 503, "service-unavailable");
+    expect(problem).toMatchObject({ title: "Service unavailable", instance: "/health", requestId: "8f1e2d3c4b5a6978-AMS" });
+    expect(JSON.stringify(problem)).not.toContain("S3_BUCKET");
     const lines = logged.mock.calls.map((c) => c.join(" ")).join("\n");
     expect(lines).toContain("invalid configuration");
     expect(lines).toContain("S3_BUCKET");

@@ -1,6 +1,6 @@
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "../../src/core/db/schema";
-import type { Database } from "../../src/core/db/database";
+import * as schema from "../../src/core/data/schema";
+import type { Database } from "../../src/core/data/database";
 
 const EXECUTE = new Set(["all", "raw", "run", "first"]);
 

@@ -1,13 +1,13 @@
 import { env } from "cloudflare:test";
-import { createAuthenticator, type AuthenticatorDeps } from "../../src/core/auth/authenticator";
-import { createApp } from "../../src/core/app";
+import { createAuthenticator, type AuthenticatorDeps } from "../../src/core/services/auth/authenticator";
+import { createApp } from "../../src/core/http/app";
 import type { AppDeps } from "../../src/core/http/env";
 import type { RateLimiter } from "../../src/core/ports";
-import { createDataVersion } from "../../src/core/services/data-version";
+import { createDataVersion } from "../../src/core/data/data-version";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";
 import { ORIGIN } from "./api";
-import { faultInjectingKv } from "./faulty-kv";
+import { faultyKvStore } from "../support/kv-faults";
 import { recordingLogger } from "./recording-logger";
 
 export interface FaultyAppOptions {
@@ -25,7 +25,7 @@ export interface FaultyAppOptions {
  */
 export function appWithFaultyKv(options: FaultyAppOptions = {}) {
   const base = depsFor(freshInvocationEnv(env));
-  const faulty = faultInjectingKv(base.kv);
+  const faulty = faultyKvStore(base.kv);
   const { log, lines } = recordingLogger();
   const deps: AppDeps = {
     ...base,

@@ -1,24 +1,11 @@
-import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
-import { expect } from "vitest";
+import { env } from "cloudflare:test";
+import { DATA_VERSION_KEY } from "../../src/core/data/data-version";
+import type { GameInput } from "../../src/core/domain/game";
 import { isolateDeps } from "../support/limited-env";
-import worker from "../support/limited-worker";
-import { call, callJson, ORIGIN, sampleGame, type CallOptions } from "./api";
 
-/** The KV key holding the data version (src/core/services/data-version.ts). */
-export const DATA_VERSION_KEY = "meta:data-version";
 
-export interface SeedRow {
-  platform: "ios" | "android";
-  storeId: string;
-  name: string;
-  publisherId?: string | null;
-  publisherName?: string | null;
-  bundleId?: string | null;
-  appVersion?: string | null;
-  isPublished?: boolean;
-  iconUrl?: string | null;
-  rank?: number | null;
-}
+/** A game to seed: what a client could POST. */
+export type SeedRow = Omit<GameInput, "id" | "createdAt" | "updatedAt">;
 
 const INSERT_SQL =
   "INSERT INTO games (platform, store_id, bundle_id, name, publisher_id, publisher_name, app_version, is_published, icon_url, rank, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
@@ -60,16 +47,6 @@ export function generatedRows(count: number, prefix = "Seed"): SeedRow[] {
   );
 }
 
-/** Creates a game through the API (201 expected) and returns its JSON. */
-export async function createGame(overrides: Record<string, unknown> = {}): Promise<any> {
-  const { body } = await callJson("/api/games", 201, { body: sampleGame(overrides) });
-  return body;
-}
-
-let nextStoreId = 900_000_000;
-/** A fresh, valid ios store id, so tests in one file never clash on the natural key. */
-export const uniqueIosStoreId = () => String(nextStoreId++);
-
 /**
  * The data version as the Worker under test knows it: stored in KV, and bumped in its isolate but
  * not written yet (bumps are written after the response). A request that bumps it changes one.
@@ -78,82 +55,13 @@ export async function dataVersionState(): Promise<{ stored: string | null; pendi
   return { stored: await env.CACHE.get(DATA_VERSION_KEY), pending: isolateDeps(env).dataVersion.pending() };
 }
 
-/** Every games row and the data version, to prove a rejected request changed nothing. */
-export async function snapshot(): Promise<{ rows: unknown[]; version: Awaited<ReturnType<typeof dataVersionState>> }> {
-  const { results } = await env.DB.prepare("SELECT * FROM games ORDER BY id").all();
-  return { rows: results, version: await dataVersionState() };
-}
-
-/** The next-page path from a `Link: <…>; rel="next"` header, which must be relative; null when absent. */
-export function nextLink(res: Response): string | null {
-  const link = res.headers.get("Link");
-  if (!link) return null;
-  const match = link.match(/<([^>]+)>\s*;\s*rel="next"/);
-  if (!match) throw new Error(`Link header without rel="next": ${link}`);
-  expect(match[1]).toMatch(/^\/api\//);
-  const url = new URL(match[1]!, ORIGIN);
-  return `${url.pathname}${url.search}`;
-}
-
-export interface WalkedPage {
-  path: string;
-  status: number;
-  total: string | null;
-  ids: number[];
-}
-
-/** Follows `Link rel="next"` from `path` until it is absent; every page must be a 200. */
-export async function walk(path: string, options: CallOptions = {}, maxPages = 1000): Promise<WalkedPage[]> {
-  const pages: WalkedPage[] = [];
-  let current: string | null = path;
-  while (current) {
-    if (pages.length >= maxPages) throw new Error(`more than ${maxPages} pages from ${path}`);
-    const { res, body } = await callJson<{ id: number }[]>(current, 200, options);
-    pages.push({ path: current, status: res.status, total: res.headers.get("X-Total-Count"), ids: body.map((g) => g.id) });
-    current = nextLink(res);
-  }
-  return pages;
-}
-
-/** Asserts a 400 problem+json and returns its body. */
-export async function expectProblem(res: Response, status = 400): Promise<any> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get("Content-Type")).toMatch(/^application\/problem\+json/);
-  const body = JSON.parse(text);
-  expect(body.status).toBe(status);
-  return body;
-}
-
 /**
- * Like `call`, but through the Worker's fetch handler with an execution context of our own, and
- * waits for everything it deferred (`waitUntil`: cache fills) before returning. `SELF.fetch`
- * does not wait for them, so a follow-up request could otherwise race the cache write.
+ * Every games row and the newest data version (the isolate's pending bump, else the stored one),
+ * to prove a rejected request changed nothing. The newest, not the pair: an earlier request's
+ * coalesced bump may land in KV meanwhile (pending → stored), which is no change.
  */
-export async function callSettled(path: string, options: CallOptions & { env?: Env } = {}): Promise<Settled> {
-  const headers = new Headers(options.headers);
-  const key = options.key === undefined ? env.ADMIN_API_KEY : options.key;
-  if (key !== null) headers.set("Authorization", `Bearer ${key}`);
-  headers.set("CF-Connecting-IP", options.ip ?? "10.250.0.1");
-  let body: BodyInit | undefined = options.rawBody;
-  if (options.body !== undefined) {
-    body = JSON.stringify(options.body);
-    headers.set("Content-Type", "application/json");
-  }
-  if (options.contentType) headers.set("Content-Type", options.contentType);
-  const request = new Request(`${options.origin ?? ORIGIN}${path}`, { method: options.method ?? (body ? "POST" : "GET"), headers, body });
-  const ctx = createExecutionContext();
-  const res = await worker.fetch(request as Parameters<typeof worker.fetch>[0], options.env ?? env, ctx);
-  const text = await res.text();
-  await waitOnExecutionContext(ctx);
-  return { status: res.status, headers: res.headers, text };
+export async function snapshot(): Promise<{ rows: unknown[]; version: string | null }> {
+  const { results } = await env.DB.prepare("SELECT * FROM games ORDER BY id").all();
+  const { stored, pending } = await dataVersionState();
+  return { rows: results, version: pending ?? (stored === null ? null : (JSON.parse(stored) as string)) };
 }
-
-/** A response read to the end: its status, headers and body text (empty when there is none). */
-export interface Settled {
-  status: number;
-  headers: Headers;
-  text: string;
-}
-
-export { call, callJson, sampleGame };

@@ -1,14 +1,16 @@
-// Helpers for the pipeline-semantics tests (scanner, consumer, S3 client): snapshots of the
-// tables the pipeline writes, data-file builders, and producers that wrap the real ingest queue.
+// What an ingestion test drives the pipeline with: the Worker's own services (a fresh isolate's),
+// producers that wrap the real ingest queue, a delivery to the Worker's queue handler, and
+// data-file builders. The state the pipeline leaves (tables, harness, waits) is in ./ingest.ts.
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createLedger } from "../../src/core/data/ledger";
 import type { IngestDeps } from "../../src/core/ingest/deps";
-import type { IngestMessage } from "../../src/core/ingest/message";
+import type { IngestMessage } from "../../src/core/domain/ingest";
 import type { MessageQueue } from "../../src/core/ports";
-import { cloudflareQueue } from "../../src/platform/cloudflare/queue";
+import { createMessageQueue } from "../../src/platform/cloudflare/queue";
 import { depsFor } from "../../src/platform/cloudflare/deps";
 import { freshInvocationEnv } from "../support/limited-env";
 import worker from "../support/limited-worker";
-import { files, waitFor, type FileRow } from "./ingest";
+import { files, type FileRow } from "./ingest";
 
 /**
  * The real services the Worker builds from its bindings, with some replaced: a fresh isolate's,
@@ -18,64 +20,7 @@ export function realDeps(overrides: Partial<IngestDeps> = {}): IngestDeps {
   return { ...depsFor(freshInvocationEnv(env)), ...overrides };
 }
 
-export interface GameSnapshotRow {
-  id: number;
-  platform: string;
-  store_id: string;
-  bundle_id: string | null;
-  name: string;
-  publisher_id: string | null;
-  publisher_name: string | null;
-  app_version: string | null;
-  is_published: number;
-  icon_url: string | null;
-  rank: number | null;
-  created_at: string;
-  updated_at: string;
-  source_key: string | null;
-  source_at: string | null;
-  source_file_id: number | null;
-}
-
-/** Every column of every game, in a stable order. */
-export async function gamesSnapshot(): Promise<GameSnapshotRow[]> {
-  return (await env.DB.prepare("SELECT * FROM games ORDER BY platform, store_id").all<GameSnapshotRow>()).results;
-}
-
-/** A snapshot without the provenance columns: what a game says, not which file last dated it. */
-export const gameContents = (rows: GameSnapshotRow[]) => rows.map(({ source_key: _k, source_at: _a, source_file_id: _f, ...game }) => game);
-
-/** Every column of one ledger row. */
-export async function fileRow(id: number): Promise<Record<string, unknown>> {
-  const row = await env.DB.prepare("SELECT * FROM ingest_files WHERE id = ?").bind(id).first<Record<string, unknown>>();
-  if (!row) throw new Error(`no ledger row ${id}`);
-  return row;
-}
-
-export interface RunRow {
-  id: number;
-  trigger: string;
-  status: string;
-  started_at: string;
-  finished_at: string | null;
-  objects_listed: number;
-  files_enqueued: number;
-  error: string | null;
-}
-
-export async function runs(): Promise<RunRow[]> {
-  return (await env.DB.prepare("SELECT * FROM ingest_runs ORDER BY id").all<RunRow>()).results;
-}
-
-export async function stagingCount(): Promise<number> {
-  return (await env.DB.prepare("SELECT count(*) AS n FROM ingest_staging").first<{ n: number }>())!.n;
-}
-
-export async function fileByKey(key: string): Promise<FileRow | undefined> {
-  return (await files()).find((f) => f.key === key);
-}
-
-/** The message the scanner sends for a ledger row (see src/core/ingest/message.ts). */
+/** The message the scanner sends for a ledger row (see src/core/domain/ingest.ts). */
 export const messageFor = (row: Pick<FileRow, "id" | "run_id" | "key" | "etag">): IngestMessage => ({
   v: 1,
   fileId: row.id,
@@ -97,7 +42,7 @@ export function holdingQueue() {
       held.push(...messages);
     },
     async release() {
-      await cloudflareQueue(env.INGEST_QUEUE).sendBatch(held.splice(0));
+      await createMessageQueue(env.INGEST_QUEUE).sendBatch(held.splice(0));
     },
   } satisfies MessageQueue<IngestMessage> & Record<string, unknown>;
 }
@@ -109,7 +54,7 @@ export function holdingQueue() {
 export function recordingQueue(options: { failFirst?: number } = {}) {
   const sent: IngestMessage[] = [];
   let failures = options.failFirst ?? 0;
-  const real = cloudflareQueue(env.INGEST_QUEUE);
+  const real = createMessageQueue(env.INGEST_QUEUE);
   const recorder = {
     sent,
     calls: 0,
@@ -175,13 +120,35 @@ export async function gzip(text: string): Promise<ArrayBuffer> {
   return new Response(stream).arrayBuffer();
 }
 
-/** Polls a ledger row by key until it reaches one of `statuses`. */
-export async function waitForStatus(key: string, statuses: string[], timeoutMs = 30_000): Promise<FileRow> {
-  return waitFor(
-    async () => {
-      const row = await fileByKey(key);
-      return row && statuses.includes(row.status) ? row : undefined;
-    },
-    { timeoutMs, what: `${key} to be ${statuses.join("|")}` },
-  );
+/**
+ * Records the bucket's objects in the ledger exactly as a scan does (list, then insert as
+ * `queued`) but sends nothing to the queue, so a test can deliver the messages itself.
+ */
+export async function ledgerWithoutQueue(prefix = env.S3_PREFIX): Promise<IngestMessage[]> {
+  const deps = realDeps();
+  const ledger = createLedger(deps.db);
+  const run = await ledger.createRun("manual", new Date());
+  await ledger.recordObjects(run.id, await deps.s3.listAll(prefix), new Date());
+  return (await files()).filter((f) => f.run_id === run.id).map((f) => ({ v: 1, fileId: f.id, runId: run.id, key: f.key, etag: f.etag }));
 }
+
+/** Data-team records for `count` iOS apps with ids from `firstId`, named `${name} ${i}`. */
+export function iosRecords(count: number, name = "Game", firstId = 100_000): Record<string, unknown>[] {
+  return Array.from({ length: count }, (_, i) => ({
+    os: "ios",
+    app_id: firstId + i,
+    name: `${name} ${i}`,
+    publisher_id: 42,
+    publisher_name: "Publisher",
+    bundle_id: `com.example.game${i}`,
+    version: "1.0.0",
+    icon_url: `https://example.com/icons/${i}.png`,
+  }));
+}
+
+/** Groups records three by three, like the data team's grouped export. */
+export const grouped = (records: unknown[]): unknown[][] => {
+  const groups: unknown[][] = [];
+  for (let i = 0; i < records.length; i += 3) groups.push(records.slice(i, i + 3));
+  return groups;
+};

@@ -6,8 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startDenoServer, startLocalS3, TEST_ADMIN_KEY, type DenoServer, type LocalS3 } from "../contract/deno-server";
 import { ingestContract, type ContractTarget } from "../contract/index";
-import { contractClient, waitFor } from "../contract/target";
 import { startIngestHarness, type FaultRule, type RecordedRequest } from "../harness/ingest-harness";
+import { apiClient } from "../support/client";
+import { waitFor } from "../support/wait";
 
 // Real processes on a machine that may be busy: starting Deno (first run: compiling) and waiting
 // on the rate-limit clock or the queue take longer than vitest's defaults allow.
@@ -24,7 +25,7 @@ let server: DenoServer | undefined;
 let harnessUrl = "";
 
 const target: ContractTarget = { runtime: "deno", origin: "http://127.0.0.1:0", adminKey: TEST_ADMIN_KEY, fetch: (request) => fetch(request) };
-const { callJson, call } = contractClient(target);
+const { callJson, call } = apiClient(target);
 
 async function harnessCall(path: string, init?: RequestInit): Promise<Response> {
   const res = await fetch(`${harnessUrl}/__harness/${path}`, init);

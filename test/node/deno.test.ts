@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_FIRST, headersFor, isApiFirst, parseHeadersFile } from "../../src/platform/deno/asset-routing";
 import { parseDenoSettings } from "../../src/platform/deno/settings";
 import { ROOT, runDenoToExit, startDenoServer, TEST_ADMIN_KEY, type DenoServer } from "../contract/deno-server";
-import { waitFor } from "../contract/target";
-import { sha256Hex } from "../../src/core/auth/digest";
-import { displayPrefix, generateApiKey } from "../../src/core/auth/key-format";
+import { sha256Hex } from "../../src/core/digest";
+import { displayPrefix, generateApiKey } from "../../src/core/domain/key-format";
+import { waitFor } from "../support/wait";
 
 // Real processes on a machine that may be busy: starting Deno (first run: compiling) and waiting
 // on the rate-limit clock or the queue take longer than vitest's defaults allow.

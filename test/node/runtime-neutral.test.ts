@@ -13,13 +13,11 @@
 // `tsconfig.core.json` (DOM lib, no Workers types) and `deno check` (Deno's lib) compile the core
 // too; this check names the offending module and line, and is proven to bite on planted
 // violations below.
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import os from "node:os";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-
-const ROOT = path.resolve(import.meta.dirname, "../..");
+import { lineOf, moduleReferences, parseModule, plantedCopy, ROOT, sourceFiles } from "./support/source-tree";
 
 const FORBIDDEN_MODULES = [/^cloudflare:/, /^@cloudflare\//, /^wrangler(\/|$)/, /^miniflare(\/|$)/, /^workerd(\/|$)/, /^__STATIC_CONTENT_MANIFEST$/];
 
@@ -97,16 +95,13 @@ function localNames(source: ts.SourceFile): Set<string> {
 }
 
 export function scanModule(file: string, text: string): Violation[] {
-  const source = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, file.endsWith("x") ? ts.ScriptKind.TSX : ts.ScriptKind.TS);
+  const source = parseModule(file, text);
   const own = localNames(source);
   const found: Violation[] = [];
-  const report = (node: ts.Node | number, what: string) => {
-    const pos = typeof node === "number" ? node : node.getStart(source);
-    found.push({ file, line: source.getLineAndCharacterOfPosition(pos).line + 1, what });
-  };
-  const checkModule = (node: ts.Node, specifier: string) => {
+  const report = (node: ts.Node | number, what: string) => found.push({ file, line: lineOf(source, node), what });
+  for (const { node, specifier } of moduleReferences(source)) {
     if (FORBIDDEN_MODULES.some((re) => re.test(specifier))) report(node, `imports "${specifier}"`);
-  };
+  }
 
   for (const ref of [...source.typeReferenceDirectives, ...source.referencedFiles]) {
     if (FORBIDDEN_MODULES.some((re) => re.test(ref.fileName)) || /workers-types|worker-configuration/.test(ref.fileName)) {
@@ -115,18 +110,7 @@ export function scanModule(file: string, text: string): Violation[] {
   }
 
   const visit = (node: ts.Node) => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      checkModule(node, node.moduleSpecifier.text);
-    } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) {
-      checkModule(node, node.argument.literal.text);
-    } else if (
-      ts.isCallExpression(node) &&
-      (node.expression.kind === ts.SyntaxKind.ImportKeyword || (ts.isIdentifier(node.expression) && node.expression.text === "require")) &&
-      node.arguments[0] &&
-      ts.isStringLiteralLike(node.arguments[0])
-    ) {
-      checkModule(node, node.arguments[0].text);
-    } else if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
+    if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
       const name = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
       const root = ts.isQualifiedName(name) ? leftmost(name) : ts.isPropertyAccessExpression(name) ? leftmostExpression(name) : name;
       if (ts.isIdentifier(root) && !own.has(root.text)) {
@@ -155,14 +139,6 @@ function leftmostExpression(name: ts.PropertyAccessExpression): ts.Expression {
   let left: ts.Expression = name;
   while (ts.isPropertyAccessExpression(left)) left = left.expression;
   return left;
-}
-
-async function sourceFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && /\.(m?ts|tsx|m?js)$/.test(e.name) && !e.name.endsWith(".d.ts"))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
 }
 
 export async function scanTree(dir: string): Promise<{ files: number; violations: Violation[] }> {
@@ -196,42 +172,30 @@ describe("src/core is runtime-neutral", () => {
       ["a type-only @cloudflare import", "ports.ts", 'import type { KVNamespace as KV } from "@cloudflare/workers-types";', 'imports "@cloudflare/workers-types"'],
       ["a dynamic wrangler import", "config.ts", 'export const load = () => import("wrangler");', 'imports "wrangler"'],
       ["a types reference", "log.ts", '/// <reference types="@cloudflare/workers-types" />', 'references "@cloudflare/workers-types"'],
-      ["a KVNamespace parameter", "services/data-version.ts", "export function raw(kv: KVNamespace) { return kv; }", "uses the Workers type KVNamespace"],
-      ["a D1Database field", "db/database.ts", "export interface Raw { d1: D1Database }", "uses the Workers type D1Database"],
+      ["a KVNamespace parameter", "data/data-version.ts", "export function raw(kv: KVNamespace) { return kv; }", "uses the Workers type KVNamespace"],
+      ["a D1Database field", "data/database.ts", "export interface Raw { d1: D1Database }", "uses the Workers type D1Database"],
       ["a Queue<…> producer", "ingest/deps.ts", "export type Producer = Queue<unknown>;", "uses the Workers type Queue"],
       ["an ExecutionContext", "http/env.ts", "export type Ctx = ExecutionContext;", "uses the Workers type ExecutionContext"],
       ["a ScheduledController", "ingest/freshness.ts", "export const cron = (c: ScheduledController) => c.cron;", "uses the Workers type ScheduledController"],
       ["a MessageBatch", "ingest/consumer.ts", "export const size = (b: MessageBatch<unknown>) => b.messages.length;", "uses the Workers type MessageBatch"],
       ["the RateLimit binding type", "http/middleware/rate-limit.ts", "export const binding = (r: RateLimit) => r;", "uses the Workers type RateLimit"],
-      ["Cloudflare.Env", "app.ts", "export type Bindings = Cloudflare.Env;", "uses the Workers type Cloudflare.Env"],
+      ["Cloudflare.Env", "http/app.ts", "export type Bindings = Cloudflare.Env;", "uses the Workers type Cloudflare.Env"],
       ["caches.default", "http/middleware/read-cache.ts", "export const edge = () => caches.default;", "uses caches.default"],
       ["HTMLRewriter", "http/routes/docs.ts", "export const rewriter = () => new HTMLRewriter();", "uses the Workers global HTMLRewriter"],
       ["request.cf", "http/middleware/request-id.ts", "export const country = (r: Request) => (r as any).cf?.country;", "uses the Workers-only property .cf"],
     ];
-    let dir = "";
+    let copy: Awaited<ReturnType<typeof plantedCopy>> | undefined;
     let found: string[] = [];
-    const plantedLine = new Map<string, number>();
 
     beforeAll(async () => {
-      dir = await mkdtemp(path.join(os.tmpdir(), "game-db-neutral-"));
-      await cp(path.join(ROOT, "src/core"), dir, { recursive: true });
       expect(new Set(PLANTED.map((p) => p[1])).size).toBe(PLANTED.length);
-      for (const [, file, code] of PLANTED) {
-        const target = path.join(dir, file);
-        const original = await readFile(target, "utf8");
-        // Triple-slash directives only count at the top of a file; everything else is appended.
-        const prefix = code.startsWith("///") ? "" : `${original}\n`;
-        plantedLine.set(file, prefix.split("\n").length);
-        await writeFile(target, code.startsWith("///") ? `${code}\n${original}` : `${prefix}${code}\n`);
-      }
-      found = format((await scanTree(dir)).violations);
+      copy = await plantedCopy(PLANTED.map(([, file, code]) => ({ file, code })));
+      found = format((await scanTree(copy.dir)).violations);
     });
-    afterAll(async () => {
-      if (dir) await rm(dir, { recursive: true, force: true });
-    });
+    afterAll(async () => copy?.remove());
 
     it.each(PLANTED)("%s is reported with its module and line", (_what, file, _code, expected) => {
-      expect(found.filter((line) => line.startsWith(`${file}:`))).toEqual([`${file}:${plantedLine.get(file)} ${expected}`]);
+      expect(found.filter((line) => line.startsWith(`${file}:`))).toEqual([`${file}:${copy!.line.get(file)} ${expected}`]);
     });
 
     it("and nothing else is", () => {

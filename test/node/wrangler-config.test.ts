@@ -61,7 +61,7 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
     const producer = config.queues.producers?.find((p) => p.binding === "INGEST_QUEUE");
     expect(producer).toBeDefined();
     const consumer = config.queues.consumers?.find((c) => c.queue === producer!.queue);
-    // Local and production defaults differ, so every knob is explicit (PLATFORM-FACTS §2).
+    // Local (Miniflare) and production defaults differ, so every knob is explicit (wrangler.toml says how).
     for (const knob of ["max_batch_size", "max_batch_timeout", "max_retries", "retry_delay", "dead_letter_queue"] as const) {
       expect(consumer?.[knob], knob).toBeDefined();
     }

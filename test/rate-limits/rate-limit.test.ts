@@ -6,9 +6,11 @@
  */
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, sampleGame, type CallOptions } from "../helpers/api";
-import { countRows, ensureWindowRoom, expectProblem, insertKey, randomIp } from "../helpers/checks";
+import { call } from "../helpers/api";
+import { countRows, ensureWindowRoom, insertKey } from "../helpers/checks";
 import { dataVersionState } from "../helpers/games";
+import { type CallOptions, randomIp, sampleGame } from "../support/client";
+import { expectProblem } from "../support/problem";
 
 const PER_KEY = 5;
 const PER_IP = 3;
@@ -162,7 +164,7 @@ describe("per client IP", () => {
   it("counts lookups of unknown keys against the client IP, so keys cannot be guessed at D1's expense", async () => {
     await ensureWindowRoom(WINDOW, 5);
     const send = ipCall(randomIp());
-    const { generateApiKey } = await import("../../src/core/auth/key-format");
+    const { generateApiKey } = await import("../../src/core/domain/key-format");
     for (let i = 0; i < PER_IP; i++) expect((await send("/api/games", { key: generateApiKey() })).status).toBe(401);
     await expectRateLimited(await send("/api/games", { key: generateApiKey() }), "per-ip", PER_IP);
   });

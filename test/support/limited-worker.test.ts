@@ -1,8 +1,8 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { waitFor } from "../helpers/checks";
 import { asInvocation, currentBudget, InvocationBudget } from "./invocation";
 import { cacheWriteRate, isolateEnv } from "./limited-env";
+import { waitFor } from "./wait";
 
 describe("the Worker under test runs behind the limits", () => {
   it("requests through SELF write KV through the limited binding", async () => {

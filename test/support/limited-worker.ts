@@ -1,4 +1,4 @@
-import type { IngestMessage } from "../../src/core/ingest/message";
+import type { IngestMessage } from "../../src/core/domain/ingest";
 import worker from "../../src/platform/cloudflare/index";
 import { asInvocation } from "./invocation";
 import { isolateEnv } from "./limited-env";

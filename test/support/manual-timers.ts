@@ -1,4 +1,4 @@
-import type { Timers } from "../../src/core/services/data-version";
+import type { Timers } from "../../src/core/data/data-version";
 import type { Clock } from "./kv-write-rate";
 
 /**

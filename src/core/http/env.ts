@@ -1,13 +1,10 @@
-import type { Authenticator } from "../auth/authenticator";
-import type { Principal } from "../auth/scopes";
-import type { IngestDeps } from "../ingest/deps";
+import type { Principal } from "../domain/scopes";
 import type { RateLimiter } from "../ports";
+import type { ServiceDeps } from "../services/deps";
 
-/** Long-lived services, built once per set of platform bindings. */
-export interface AppDeps extends IngestDeps {
+/** Long-lived services, built once per isolate (or process) by the composition root (src/core/compose/deps.ts). */
+export interface AppDeps extends ServiceDeps {
   rateLimiters: { perKey: RateLimiter; anonymous: RateLimiter };
-  /** Verifies API keys; holds this isolate's (or process's) verdict memory. */
-  authenticator: Authenticator;
 }
 
 /** What the platform entry hands the app with every request (Hono's `c.env`). */
@@ -18,6 +15,12 @@ export interface RequestContext {
   clientIp: string;
   /** An id the platform already assigned to the request (e.g. Cloudflare's cf-ray). */
   requestId?: string;
+}
+
+/** The part of the app's environment that naming a request and rendering a problem need. */
+export interface RequestIdEnv {
+  Bindings: { deps: Pick<AppDeps, "log">; requestId?: string | undefined };
+  Variables: { requestId: string };
 }
 
 export interface AppEnv {

@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { AppError } from "../errors";
 import { integerParam } from "./schemas/params";
 
-export const MAX_PAGE_SIZE = 1000;
+const MAX_PAGE_SIZE = 1000;
 /**
  * The deepest `offset` accepted. Skipping rows costs a read of each skipped row (and, for a name
  * search, a match test), so deep pages go by cursor; the `Link` of an offset walk switches to a

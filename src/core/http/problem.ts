@@ -4,7 +4,7 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ZodError } from "zod";
 import { AppError, type FieldError, type ProblemCode, problemType } from "../errors";
 import { describeError } from "../log";
-import type { AppEnv } from "./env";
+import type { RequestIdEnv } from "./env";
 
 const LOCATIONS = { json: "body", query: "query", param: "path", header: "header" } as const;
 
@@ -72,7 +72,7 @@ const STATUS_CODES: Partial<Record<number, ProblemCode>> = {
 };
 
 /** Anything thrown becomes an AppError; unknown failures become a bare 500. */
-export function toAppError(error: unknown): AppError {
+function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   if (error instanceof HTTPException) {
     const code = STATUS_CODES[error.status];
@@ -82,7 +82,7 @@ export function toAppError(error: unknown): AppError {
 }
 
 /** The one place an error becomes an HTTP response. */
-export function problemResponse(c: Context<AppEnv>, error: unknown): Response {
+export function problemResponse<E extends RequestIdEnv>(c: Context<E>, error: unknown): Response {
   const problem = toAppError(error);
   if (problem.status >= 500) {
     c.env.deps.log.error("request failed", {

@@ -1,16 +1,7 @@
-import type { IngestFileRow } from "../db/schema";
+import type { IngestFileRow } from "../data/schema";
+import { abandonedReason } from "../domain/ingest";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
-
-/**
- * The `lastError` of a file whose consumer stopped without recording an outcome: the platform
- * ended the invocation (CPU or memory limit, wall time), D1 refused every further query (1,000
- * per invocation), or the isolate crashed — nothing the consumer could catch and report.
- */
-export function abandonedReason(times?: number): string {
-  const stopped = times === undefined ? "the consumer stopped" : `the consumer stopped ${times} times`;
-  return `consumer-stopped: ${stopped} without recording an outcome (likely CPU, memory or D1 query limit)`;
-}
 
 /** The one alert for a file the ledger gave up on because it keeps stopping its consumer. */
 export async function alertAbandonedFile(file: Pick<IngestFileRow, "id" | "key" | "attempts" | "abandonedAttempts">, deps: IngestDeps): Promise<void> {

@@ -1,4 +1,5 @@
 import type { IngestConfig } from "../config";
+import { MAX_ABANDONED_ATTEMPTS } from "../domain/ingest";
 import { retryDelaySeconds } from "./backoff";
 
 /**
@@ -12,14 +13,7 @@ import { retryDelaySeconds } from "./backoff";
 export const SWEEP_INTERVAL_SECONDS = 600;
 
 /** Queue delivery latency (batch timeout, a backlog of other files) and clock skew, on top of the retry schedule. */
-export const QUEUE_SLACK_SECONDS = 900;
-
-/**
- * A file whose consumer stopped this many times without recording an outcome (its lease ran
- * out: CPU, memory or D1's query limit, a crash) is `dead`. Three: one unlucky restart is not
- * the file's fault, three in a row are.
- */
-export const MAX_ABANDONED_ATTEMPTS = 3;
+const QUEUE_SLACK_SECONDS = 900;
 
 /**
  * The longest one message can legitimately stay alive in the queue: `maxRetries + 1`
@@ -27,7 +21,7 @@ export const MAX_ABANDONED_ATTEMPTS = 3;
  * the consumer can ask for — the backoff at its highest jitter, "come back when the holder's
  * lease ends" (capped at the retry maximum), or the base delay after an unexpected error.
  */
-export function deliveryWindowSeconds(ingest: IngestConfig): number {
+function deliveryWindowSeconds(ingest: IngestConfig): number {
   const { maxRetries, retryBaseSeconds, retryMaxSeconds, leaseSeconds } = ingest;
   let total = (maxRetries + 1) * leaseSeconds;
   for (let attempt = 1; attempt <= maxRetries; attempt++) {

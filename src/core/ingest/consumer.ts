@@ -1,14 +1,15 @@
 import { describeError } from "../log";
-import type { RejectionSample } from "../db/schema";
+import type { RejectionSample } from "../domain/ingest";
 import { alertAbandonedFile } from "./abandoned";
 import { raiseAlert } from "./alerts";
-import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "./apply-file";
+import { commitFile, discardAttempt, discardOtherAttempts, stageGames, StagingPayloads, stagingJson } from "../data/staging";
 import { retryDelaySeconds } from "./backoff";
 import { alertDeps, type IngestDeps } from "./deps";
 import { classify } from "./errors";
-import { ledger } from "./ledger";
+import { createLedger } from "../data/ledger";
+import { createLedgerReads } from "../data/ledger-reads";
 import { formatCount, INGEST_LIMITS, limitExceeded, stagingBudget } from "./limits";
-import { IngestMessageSchema, type IngestMessage } from "./message";
+import { IngestMessageSchema, type IngestMessage } from "../domain/ingest";
 import { fileRecordBatches } from "./parse/file-records";
 import { guardedChunks, gunzipIfNeeded } from "./parse/guarded-body";
 import { toGameRecord } from "./record";
@@ -35,11 +36,11 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
     return ack;
   }
   const message = parsed.data;
-  const files = ledger(deps.db);
+  const ledger = createLedger(deps.db);
   const lease = crypto.randomUUID();
   const now = deps.now();
   const leaseUntil = new Date(now.getTime() + deps.config.ingest.leaseSeconds * 1000);
-  const file = await files.claimFile(message.fileId, message.etag, lease, leaseUntil, now);
+  const file = await ledger.claimFile(message.fileId, message.etag, lease, leaseUntil, now);
   if (!file) return notClaimed(message, deps);
   if (file.status === "dead") {
     // The claim found the last allowed attempt abandoned too: the ledger gave up on the file.
@@ -75,12 +76,12 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
     const reason = `${failure.code}: ${failure.message}`;
     await discardAttempt(deps.db, lease).catch((e) => deps.log.warn("staging cleanup failed", { ...context, error: describeError(e) }));
     if (failure.kind === "transient") {
-      await files.release(file.id, lease, reason, deps.now());
+      await ledger.release(file.id, lease, reason, deps.now());
       const delaySeconds = retryDelaySeconds(attempts, deps.config.ingest.retryBaseSeconds, deps.config.ingest.retryMaxSeconds);
       deps.log.warn("ingest file will be retried", { ...context, error: reason, delaySeconds });
       return { action: "retry", delaySeconds };
     }
-    if (await files.fail(file.id, lease, reason, {}, deps.now())) {
+    if (await ledger.fail(file.id, lease, reason, deps.now())) {
       await raiseAlert({ title: "Ingestion failed", detail: `${file.key} could not be ingested: ${reason}`, fields: { fileId: file.id, attempt: attempts } }, alertDeps(deps));
     }
     return ack;
@@ -89,7 +90,7 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
 
 /** Another delivery holds the file, or it is finished: wait for the holder, or drop the duplicate. */
 async function notClaimed(message: IngestMessage, deps: IngestDeps): Promise<Decision> {
-  const file = await ledger(deps.db).getFile(message.fileId);
+  const file = await createLedgerReads(deps.db).getFile(message.fileId);
   const context = { fileId: message.fileId, key: message.key };
   if (!file || file.etag !== message.etag) {
     deps.log.warn("ingest message for an unknown file version dropped", context);

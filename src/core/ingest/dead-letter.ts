@@ -1,7 +1,8 @@
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
-import { ledger } from "./ledger";
-import { IngestMessageSchema } from "./message";
+import { createLedger } from "../data/ledger";
+import { createLedgerReads } from "../data/ledger-reads";
+import { IngestMessageSchema } from "../domain/ingest";
 
 /**
  * Handles a message that exhausted the ingest queue's retries: the file becomes `dead` and an
@@ -16,9 +17,9 @@ export async function processDeadLetter(body: unknown, attempts: number, deps: I
     return;
   }
   const { fileId, key, deliveryId } = parsed.data;
-  const dead = await ledger(deps.db).markDead(fileId, deliveryId, "retries exhausted", deps.now());
+  const dead = await createLedger(deps.db).markDead(fileId, deliveryId, "retries exhausted", deps.now());
   if (!dead) {
-    const file = await ledger(deps.db).getFile(fileId);
+    const file = await createLedgerReads(deps.db).getFile(fileId);
     // A file still processing under a live lease is not lost: when the lease runs out, the
     // ledger sweep counts the abandoned attempt and sends the file again or ends it (sweep.ts).
     deps.log.warn("dead letter for a file that is not failing; left as is", { fileId, key, status: file?.status ?? null });

@@ -1,10 +1,10 @@
 import type { AppConfig } from "../config";
-import type { Database } from "../db/database";
+import type { Database } from "../data/database";
 import type { Logger } from "../log";
 import type { KeyValueStore, MessageQueue } from "../ports";
-import type { DataVersion } from "../services/data-version";
+import type { DataVersion } from "../data/data-version";
 import type { IngestLimits } from "./limits";
-import type { IngestMessage } from "./message";
+import type { IngestMessage } from "../domain/ingest";
 import type { S3Client } from "./s3/s3-client";
 
 /** What the ingestion pipeline needs from the platform. */

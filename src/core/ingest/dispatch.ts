@@ -1,8 +1,9 @@
-import type { IngestFileRow } from "../db/schema";
+import type { IngestFileRow } from "../data/schema";
 import { resendAfterSeconds } from "./bounds";
 import type { IngestDeps } from "./deps";
-import { ledger } from "./ledger";
-import { toBatches, type IngestMessage } from "./message";
+import { createLedger } from "../data/ledger";
+import type { IngestMessage } from "../domain/ingest";
+import { toBatches } from "./queue-batches";
 
 /** A sender that crashed mid-send releases its claim after this long. */
 const SEND_CLAIM_TTL_MS = 5 * 60_000;
@@ -22,11 +23,11 @@ export async function sendPendingFiles(
   options: { runId?: number; only?: number; onSent?: (count: number) => void } = {},
 ): Promise<IngestFileRow[]> {
   const { onSent, ...which } = options;
-  const files = ledger(deps.db);
+  const ledger = createLedger(deps.db);
   const now = deps.now();
   const claim = crypto.randomUUID();
   const resendBefore = new Date(now.getTime() - resendAfterSeconds(deps.config.ingest) * 1000);
-  const claimed = await files.claimSendable(claim, now, { resendBefore, claimTtlMs: SEND_CLAIM_TTL_MS, ...which });
+  const claimed = await ledger.claimSendable(claim, now, { resendBefore, claimTtlMs: SEND_CLAIM_TTL_MS, ...which });
   const lost = claimed.filter((f) => f.sentAt !== null);
   if (lost.length > 0) {
     deps.log.warn("ingest files sent again: their message was not processed in time", {
@@ -39,7 +40,7 @@ export async function sendPendingFiles(
   try {
     for (const batch of toBatches(messages)) {
       await deps.ingestQueue.sendBatch(batch);
-      await files.markSent(
+      await ledger.markSent(
         batch.map((m) => m.fileId),
         claim,
         deps.now(),
@@ -47,7 +48,7 @@ export async function sendPendingFiles(
       onSent?.(batch.length);
     }
   } catch (error) {
-    await files.releaseClaim(claim);
+    await ledger.releaseClaim(claim);
     throw error;
   }
   return claimed;

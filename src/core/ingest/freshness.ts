@@ -1,7 +1,8 @@
 import { raiseAlert } from "./alerts";
 import { formatSeconds, overdueAfterSeconds, resendAfterSeconds } from "./bounds";
 import { alertDeps, type IngestDeps } from "./deps";
-import { ledger } from "./ledger";
+import { createLedger } from "../data/ledger";
+import { createLedgerReads } from "../data/ledger-reads";
 
 /** Keys named in one overdue alert; the count covers the rest. */
 const OVERDUE_KEYS_SHOWN = 10;
@@ -11,9 +12,9 @@ const OVERDUE_KEYS_SHOWN = 10;
  * drop plus slack). Before the first success, the clock starts at the first run ever.
  */
 export async function checkFreshness(deps: IngestDeps): Promise<{ stale: boolean; lastSuccessAt: string | null }> {
-  const files = ledger(deps.db);
-  const lastSuccessAt = await files.lastSuccessAt();
-  const since = lastSuccessAt ?? (await files.firstRunAt());
+  const reads = createLedgerReads(deps.db);
+  const lastSuccessAt = await reads.lastSuccessAt();
+  const since = lastSuccessAt ?? (await reads.firstRunAt());
   if (!since) return { stale: false, lastSuccessAt };
   const hours = (deps.now().getTime() - Date.parse(since)) / 3_600_000;
   const limit = deps.config.ingest.staleAfterHours;
@@ -40,7 +41,7 @@ export async function checkFreshness(deps: IngestDeps): Promise<{ stale: boolean
 export async function alertOverdueFiles(deps: IngestDeps): Promise<number> {
   const now = deps.now();
   const bound = overdueAfterSeconds(deps.config.ingest);
-  const overdue = await ledger(deps.db).claimOverdue(now, new Date(now.getTime() - bound * 1000));
+  const overdue = await createLedger(deps.db).claimOverdue(now, new Date(now.getTime() - bound * 1000));
   if (overdue.length === 0) return 0;
   const shown = overdue.slice(0, OVERDUE_KEYS_SHOWN).map((f) => `${f.key} (file ${f.id}, ${f.status}${f.lastError ? `, last error: ${f.lastError}` : ""})`);
   const more = overdue.length > shown.length ? `\n…and ${overdue.length - shown.length} more (GET /api/ingest/files?status=queued).` : "";

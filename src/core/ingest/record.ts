@@ -1,27 +1,13 @@
 import { z } from "zod";
-import { PLATFORMS, type Platform } from "../db/schema";
-import { storeIdProblem } from "../db/store-id";
-import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, replaceLoneSurrogates } from "../text";
-
-/** A game as parsed from one data-team record, ready to stage. */
-export interface GameRecord {
-  platform: Platform;
-  storeId: string;
-  name: string;
-  bundleId: string | null;
-  publisherId: string | null;
-  publisherName: string | null;
-  appVersion: string | null;
-  iconUrl: string | null;
-  rank: number | null;
-}
+import { PLATFORMS, storeIdProblem, type GameRecord } from "../domain/game";
+import { CONTROL_CHARACTER_MESSAGE, hasControlCharacter, replaceLoneSurrogates } from "../domain/text";
 
 const text = (max: number, min = 0) =>
   z
     .string()
     .min(min, "is empty")
     .max(max, `longer than ${max} characters`)
-    // The API refuses the same characters in the same fields (src/core/text.ts): a game it
+    // The API refuses the same characters in the same fields (src/core/domain/text.ts): a game it
     // would not accept is not ingested either.
     .refine((v) => !hasControlCharacter(v), CONTROL_CHARACTER_MESSAGE)
     // Lone surrogates are seen in real exports; the API applies the same rule.

@@ -1,10 +1,10 @@
-import type { IngestRunRow } from "../db/schema";
+import type { IngestRunRow } from "../data/schema";
 import { describeError } from "../log";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
 import { sendPendingFiles } from "./dispatch";
 import { classify } from "./errors";
-import { ledger } from "./ledger";
+import { createLedger } from "../data/ledger";
 import type { S3Object } from "./s3/s3-client";
 import { recoverAbandonedFiles } from "./sweep";
 
@@ -48,11 +48,11 @@ export interface ScanRequest {
 
 /** Creates the run, or refuses a manual one that comes too soon after the same key's last. */
 async function startRun(trigger: IngestRunRow["trigger"], deps: IngestDeps, request?: ScanRequest): Promise<IngestRunRow> {
-  const files = ledger(deps.db);
+  const ledger = createLedger(deps.db);
   const now = deps.now();
-  if (!request) return files.createRun(trigger, now);
+  if (!request) return ledger.createRun(trigger, now);
   const cooldownMs = request.cooldownSeconds * 1000;
-  const started = await files.createManualRun(request.requestedBy, now, new Date(now.getTime() - cooldownMs));
+  const started = await ledger.createManualRun(request.requestedBy, now, new Date(now.getTime() - cooldownMs));
   if ("run" in started) return started.run;
   const waitMs = Date.parse(started.recent.startedAt) + cooldownMs - now.getTime();
   throw new ScanCooldownError(started.recent.id, Math.max(1, Math.ceil(waitMs / 1000)));
@@ -76,7 +76,7 @@ async function startRun(trigger: IngestRunRow["trigger"], deps: IngestDeps, requ
  */
 export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps, request?: ScanRequest): Promise<ScanResult> {
   const { config, log } = deps;
-  const files = ledger(deps.db);
+  const ledger = createLedger(deps.db);
   const run = await startRun(trigger, deps, request);
   const prefix = config.ingest.s3.prefix;
   let objects: S3Object[] = [];
@@ -86,12 +86,12 @@ export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps
   try {
     objects = await deps.s3.listAll(prefix);
     const dataFiles = objects.filter((o) => DATA_FILE.test(o.key));
-    const newFiles = await files.recordObjects(run.id, dataFiles, deps.now());
+    const newFiles = await ledger.recordObjects(run.id, dataFiles, deps.now());
     const recovered = await recoverAbandonedFiles(deps);
     // Files the queue refuses stay queued with sent_at NULL: the next scan or sweep sends them.
     await sendPendingFiles(deps, { runId: run.id, onSent: (count) => (filesEnqueued += count) });
 
-    await files.finishRun(run.id, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
+    await ledger.finishRun(run.id, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
     log.info("ingest scan finished", {
       runId: run.id,
       objectsListed: objects.length,
@@ -105,7 +105,7 @@ export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps
   } catch (error) {
     const failure = classify(error);
     const message = `${failure.code}: ${failure.message}`;
-    await files
+    await ledger
       .finishRun(run.id, { status: "failed", objectsListed: objects.length, filesEnqueued, error: message }, deps.now())
       .catch((e) => log.error("could not record the failed run", { runId: run.id, error: describeError(e) }));
     await raiseAlert(

@@ -1,15 +1,10 @@
-import { sql } from "drizzle-orm";
-import type { Database } from "../db/database";
 import { describeError } from "../log";
 import { alertAbandonedFile } from "./abandoned";
 import type { IngestDeps } from "./deps";
 import { sendPendingFiles } from "./dispatch";
 import { alertOverdueFiles } from "./freshness";
-import { ledger } from "./ledger";
-
-/** Staging rows deleted per statement, and statements per sweep: bounded work per invocation. */
-const STAGING_ROWS_PER_DELETE = 10_000;
-const STAGING_DELETES_PER_SWEEP = 20;
+import { createLedger } from "../data/ledger";
+import { discardOrphanedStaging } from "../data/staging";
 
 export interface SweepResult {
   /** Files whose consumer stopped without an outcome, sent again. */
@@ -30,7 +25,7 @@ export interface SweepResult {
  * every scan and every sweep; each dead file is alerted by the one call that killed it.
  */
 export async function recoverAbandonedFiles(deps: IngestDeps): Promise<{ requeued: number; dead: number }> {
-  const changed = await ledger(deps.db).recoverAbandoned(deps.now());
+  const changed = await createLedger(deps.db).recoverAbandoned(deps.now());
   const dead = changed.filter((f) => f.status === "dead");
   for (const file of dead) await alertAbandonedFile(file, deps);
   const requeued = changed.filter((f) => f.status !== "dead");
@@ -38,27 +33,6 @@ export async function recoverAbandonedFiles(deps: IngestDeps): Promise<{ requeue
     deps.log.warn("ingest files recovered from a stopped consumer", { fileIds: requeued.map((f) => f.id).slice(0, 50), count: requeued.length });
   }
   return { requeued: requeued.length, dead: dead.length };
-}
-
-/**
- * Deletes staging rows no live attempt owns: rows whose lease is not the current lease of a
- * `processing` file (an attempt that was killed, or lost its lease). A file's next claim
- * already drops its own (apply-file.ts `discardOtherAttempts`); this catches files that never
- * get one (dead, or done by a later attempt). Bounded per sweep; the rest goes next time.
- */
-export async function discardOrphanedStaging(db: Database): Promise<number> {
-  let deleted = 0;
-  for (let i = 0; i < STAGING_DELETES_PER_SWEEP; i++) {
-    const result = await db.run(sql`
-      DELETE FROM ingest_staging WHERE rowid IN (
-        SELECT s.rowid FROM ingest_staging s
-        WHERE NOT EXISTS (SELECT 1 FROM ingest_files f WHERE f.status = 'processing' AND f.lease_token = s.lease_token)
-        LIMIT ${STAGING_ROWS_PER_DELETE})`);
-    const changes = (result as { meta?: { changes?: number } }).meta?.changes ?? 0;
-    deleted += changes;
-    if (changes < STAGING_ROWS_PER_DELETE) break;
-  }
-  return deleted;
 }
 
 /**

@@ -1,37 +1,37 @@
-import { RevocationNotPublished } from "../auth/authenticator";
-import { sha256Hex } from "../auth/digest";
-import { displayPrefix, generateApiKey } from "../auth/key-format";
-import type { Scope } from "../auth/scopes";
-import type { ApiKeyRow } from "../db/schema";
-import { UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "../auth/verdicts";
+import { RevocationNotPublished } from "./auth/authenticator";
+import { sha256Hex } from "../digest";
+import { displayPrefix, generateApiKey } from "../domain/key-format";
+import type { Scope } from "../domain/scopes";
+import type { ApiKey } from "../domain/api-key";
+import { UNPUBLISHED_REVOCATION_BOUND_SECONDS } from "./auth/verdicts";
 import { AppError, notFound } from "../errors";
-import type { AppDeps } from "../http/env";
-import { apiKeysRepository } from "../repositories/api-keys";
+import type { ServiceDeps } from "./deps";
+import { apiKeysRepository, toApiKey } from "../data/api-keys";
 
-export function apiKeysService(deps: Pick<AppDeps, "db" | "authenticator" | "log">) {
+export function apiKeysService(deps: Pick<ServiceDeps, "db" | "authenticator" | "log" | "now">) {
   const repo = apiKeysRepository(deps.db);
   return {
     /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
-    async create(name: string, scopes: Scope[]): Promise<{ row: ApiKeyRow; key: string }> {
+    async create(name: string, scopes: Scope[]): Promise<{ apiKey: ApiKey; key: string }> {
       const key = generateApiKey();
       const row = await repo.insert({
         name,
         prefix: displayPrefix(key),
         hash: await sha256Hex(key),
         scopes: [...new Set(scopes)],
-        createdAt: new Date().toISOString(),
+        createdAt: deps.now().toISOString(),
       });
-      return { row, key };
+      return { apiKey: toApiKey(row), key };
     },
 
-    list(): Promise<ApiKeyRow[]> {
-      return repo.list();
+    async list(): Promise<ApiKey[]> {
+      return (await repo.list()).map(toApiKey);
     },
 
-    async get(id: number): Promise<ApiKeyRow> {
+    async get(id: number): Promise<ApiKey> {
       const row = await repo.findById(id);
       if (!row) throw notFound("API key", id);
-      return row;
+      return toApiKey(row);
     },
 
     /**
@@ -40,8 +40,8 @@ export function apiKeysService(deps: Pick<AppDeps, "db" | "authenticator" | "log
      * is the truth every cache defers to); the answer is a success only once KV holds the
      * tombstone that makes every isolate refuse the key.
      */
-    async revoke(id: number): Promise<ApiKeyRow> {
-      const revoked = await repo.revoke(id, new Date().toISOString());
+    async revoke(id: number): Promise<ApiKey> {
+      const revoked = await repo.revoke(id, deps.now().toISOString());
       const row = revoked ?? (await repo.findById(id));
       if (!row) throw notFound("API key", id);
       try {
@@ -56,7 +56,7 @@ export function apiKeysService(deps: Pick<AppDeps, "db" | "authenticator" | "log
           { headers: { "Retry-After": "5" }, cause: error },
         );
       }
-      return row;
+      return toApiKey(row);
     },
   };
 }

@@ -1,11 +1,10 @@
+import { gamesRepository, toGame, type ExpectedColumns, type GameFilter, type GamePage } from "../data/games";
+import type { GameRow, NewGameRow } from "../data/schema";
+import { storeIdProblem, type Game, type GameInput, type GamePatch } from "../domain/game";
+import type { Page } from "../domain/page";
 import { AppError, isUniqueViolation, notFound } from "../errors";
-import type { GameRow, NewGameRow } from "../db/schema";
-import type { AppDeps } from "../http/env";
-import type { Page } from "../http/pagination";
-import { storeIdProblem } from "../db/store-id";
-import { gameEntityTag, ifMatchHolds, type IfMatch } from "../http/etag";
-import { toGame, type Game, type GameInput, type GamePatch } from "../http/schemas/game";
-import { gamesRepository, type ExpectedColumns, type GameFilter, type GamePage } from "../repositories/games";
+import type { ServiceDeps } from "./deps";
+import { gameEntityTag, ifMatchHolds, type IfMatch } from "./etag";
 
 type Writable = Omit<NewGameRow, "id" | "createdAt" | "updatedAt">;
 
@@ -66,9 +65,9 @@ function storeIdError(problem: string): AppError {
 
 /**
  * `defer` keeps the runtime alive for the data-version write after the response: a write request
- * never waits for it (see services/data-version.ts).
+ * never waits for it (see data/data-version.ts).
  */
-export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (promise: Promise<unknown>) => void) {
+export function gamesService(deps: Pick<ServiceDeps, "db" | "dataVersion" | "now">, defer: (promise: Promise<unknown>) => void) {
   const repo = gamesRepository(deps.db);
   const changed = () => defer(deps.dataVersion.bump());
 
@@ -93,7 +92,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (
     naturalKey: () => Pick<Writable, "platform" | "storeId">,
   ): Promise<GameRow | undefined> => {
     try {
-      return await repo.update(id, { ...values, updatedAt: new Date().toISOString() }, expected);
+      return await repo.update(id, { ...values, updatedAt: deps.now().toISOString() }, expected);
     } catch (error) {
       if (isUniqueViolation(error)) throw await conflict(naturalKey(), error);
       throw error;
@@ -137,7 +136,7 @@ export function gamesService(deps: Pick<AppDeps, "db" | "dataVersion">, defer: (
 
     async create(input: GameInput): Promise<Game> {
       const values = fromInput(input);
-      const now = new Date().toISOString();
+      const now = deps.now().toISOString();
       const row = await repo.insert({ ...values, createdAt: now, updatedAt: now });
       if (!row) throw await conflict(values);
       return written(row);

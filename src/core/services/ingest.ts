@@ -1,11 +1,12 @@
-import type { FileStatus, IngestFileRow, IngestRunRow } from "../db/schema";
+import { createLedger } from "../data/ledger";
+import { createLedgerReads, toIngestFile } from "../data/ledger-reads";
+import type { IngestFileRow, IngestRunRow } from "../data/schema";
+import type { FileStatus, IngestFile, IngestRun } from "../domain/ingest";
 import { AppError, notFound } from "../errors";
 import type { IngestDeps } from "../ingest/deps";
 import { resendAfterSeconds } from "../ingest/bounds";
 import { sendPendingFiles } from "../ingest/dispatch";
-import { ledger } from "../ingest/ledger";
 import { runScan, ScanCooldownError, ScanFailedError } from "../ingest/scanner";
-import { toIngestFile, type IngestFile, type IngestRun } from "../http/schemas/ingest";
 
 function totals(files: IngestFileRow[]): IngestRun["totals"] {
   const t = { files: files.length, queued: 0, processing: 0, done: 0, failed: 0, dead: 0, recordsSeen: 0, recordsUpserted: 0, recordsRejected: 0, gamesWritten: 0 };
@@ -26,7 +27,8 @@ function toRun(run: IngestRunRow, files: IngestFileRow[]): IngestRun {
 }
 
 export function ingestService(deps: IngestDeps) {
-  const files = ledger(deps.db);
+  const ledger = createLedger(deps.db);
+  const reads = createLedgerReads(deps.db);
   return {
     /**
      * Runs a scan now (the cron's code path) for the key `requestedBy`; a failed scan is a 502
@@ -56,22 +58,22 @@ export function ingestService(deps: IngestDeps) {
 
     /** A page of runs, newest first; `hasMore` says whether older ones exist. */
     async listRuns(limit: number, beforeId?: number): Promise<{ rows: IngestRun[]; hasMore: boolean }> {
-      const runs = await files.listRuns(limit + 1, beforeId);
+      const runs = await reads.listRuns(limit + 1, beforeId);
       const page = runs.slice(0, limit);
-      const all = await files.filesOfRuns(page.map((r) => r.id));
+      const all = await reads.filesOfRuns(page.map((r) => r.id));
       return { rows: page.map((run) => toRun(run, all.filter((f) => f.runId === run.id))), hasMore: runs.length > limit };
     },
 
     async getRun(id: number): Promise<IngestRun & { files: IngestFile[] }> {
-      const run = await files.getRun(id);
+      const run = await reads.getRun(id);
       if (!run) throw notFound("Ingestion run", id);
-      const own = await files.filesOfRuns([id]);
+      const own = await reads.filesOfRuns([id]);
       return { ...toRun(run, own), files: own.map(toIngestFile) };
     },
 
     /** A page of ledger rows, newest first; `hasMore` says whether older ones exist. */
     async listFiles(status: FileStatus | undefined, limit: number, beforeId?: number): Promise<{ rows: IngestFile[]; hasMore: boolean }> {
-      const rows = await files.listFiles({ status }, limit + 1, beforeId);
+      const rows = await reads.listFiles(status, limit + 1, beforeId);
       return { rows: rows.slice(0, limit).map(toIngestFile), hasMore: rows.length > limit };
     },
 
@@ -83,11 +85,11 @@ export function ingestService(deps: IngestDeps) {
      */
     async retryFile(id: number): Promise<IngestFile> {
       const now = deps.now();
-      const file = await files.getFile(id);
+      const file = await reads.getFile(id);
       if (!file) throw notFound("Ingestion file", id);
       if (file.status === "done") throw new AppError("conflict", `File ${id} was already ingested; upload a new version to ingest it again`);
       const resendBefore = new Date(now.getTime() - resendAfterSeconds(deps.config.ingest) * 1000);
-      if (await files.requeue(id, now, resendBefore)) {
+      if (await ledger.requeue(id, now, resendBefore)) {
         try {
           const [sent] = await sendPendingFiles(deps, { only: id });
           if (sent) deps.log.info("ingest file re-enqueued", { fileId: id, key: sent.key, was: file.status });
@@ -95,7 +97,7 @@ export function ingestService(deps: IngestDeps) {
           throw new AppError("service-unavailable", "The ingest queue refused the message; the next scan or sweep will send it", { cause: error });
         }
       }
-      return toIngestFile((await files.getFile(id)) ?? file);
+      return toIngestFile((await reads.getFile(id)) ?? file);
     },
   };
 }

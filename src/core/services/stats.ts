@@ -1,7 +1,8 @@
 import { count } from "drizzle-orm";
-import type { Database } from "../db/database";
-import { games, PLATFORMS, type Platform } from "../db/schema";
-import { ledger } from "../ingest/ledger";
+import type { Database } from "../data/database";
+import { games } from "../data/schema";
+import { PLATFORMS, type Platform } from "../domain/game";
+import { createLedgerReads } from "../data/ledger-reads";
 
 export interface Stats {
   games: { total: number; byPlatform: Record<Platform, number> };
@@ -12,7 +13,7 @@ export interface Stats {
 export async function collectStats(db: Database): Promise<Stats> {
   const [perPlatform, lastIngestionAt] = await Promise.all([
     db.select({ platform: games.platform, n: count() }).from(games).groupBy(games.platform),
-    ledger(db).lastSuccessAt(),
+    createLedgerReads(db).lastSuccessAt(),
   ]);
   const byPlatform = Object.fromEntries(PLATFORMS.map((p) => [p, 0])) as Record<Platform, number>;
   for (const row of perPlatform) byPlatform[row.platform] = row.n;

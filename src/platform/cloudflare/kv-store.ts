@@ -1,9 +1,9 @@
 import type { KeyValueStore } from "../../core/ports";
 
-/** KV's minimum expirationTtl; shorter TTLs are rejected by the API. */
+/** KV's minimum expirationTtl; shorter TTLs are rejected (https://developers.cloudflare.com/kv/api/write-key-value-pairs/). */
 const MIN_TTL_SECONDS = 60;
 
-export function kvStore(kv: KVNamespace): KeyValueStore {
+export function createKvStore(kv: KVNamespace): KeyValueStore {
   return {
     get: <T>(key: string) => kv.get<T>(key, "json"),
     async getMany<T>(keys: readonly string[]) {

@@ -38,7 +38,7 @@ interface Entry {
 const entryKey = (key: string): Deno.KvKey => [ENTRY, key];
 const chunkKey = (key: string, id: string, index: number): Deno.KvKey => [CHUNK, key, id, index];
 
-export function denoKvStore(kv: Deno.Kv, now: () => number = Date.now): KeyValueStore {
+export function createKvStore(kv: Deno.Kv, now: () => number = Date.now): KeyValueStore {
   const live = (entry: Entry | null): entry is Entry => entry !== null && (entry.expiresAt === null || entry.expiresAt > now());
 
   async function readChunks(key: string, chunks: NonNullable<Entry["chunks"]>): Promise<Uint8Array | null> {

@@ -2,14 +2,14 @@
 // KeyValueStore against a real, in-memory Deno KV — values over Deno KV's 64 KiB limit, text
 // that V8 stores at two bytes per character, expiry, overwrite and delete.
 import assert from "node:assert/strict";
-import { denoKvStore } from "./kv-store";
+import { createKvStore } from "./kv-store";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 const keysUnder = async (kv: Deno.Kv, prefix: Deno.KvKey) => (await Array.fromAsync(kv.list({ prefix }))).length;
 
 Deno.test("JSON values round-trip; absent keys are null; getMany keeps the order of its keys", opts, async () => {
   const kv = await Deno.openKv(":memory:");
-  const store = denoKvStore(kv);
+  const store = createKvStore(kv);
   await store.put("a", { n: 1, list: [1, "two", null], nested: { ok: true } });
   await store.put("b", "revoked");
   assert.deepEqual(await store.get("a"), { n: 1, list: [1, "two", null], nested: { ok: true } });
@@ -22,7 +22,7 @@ Deno.test("JSON values round-trip; absent keys are null; getMany keeps the order
 
 Deno.test("values far over 64 KiB — ASCII or not — are stored in chunks and read back whole", opts, async () => {
   const kv = await Deno.openKv(":memory:");
-  const store = denoKvStore(kv);
+  const store = createKvStore(kv);
   // ~50 KB of UTF-8 that V8 would serialize as ~100 KB of UTF-16: the case a cached page of games hits.
   const page = { version: "v1", body: JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ id: i, name: `Pokémon ポケモン ${i}`.repeat(12) }))) };
   const huge = { body: "x".repeat(3_000_000) };
@@ -36,7 +36,7 @@ Deno.test("values far over 64 KiB — ASCII or not — are stored in chunks and 
 
 Deno.test("an overwrite or a delete removes the old chunks", opts, async () => {
   const kv = await Deno.openKv(":memory:");
-  const store = denoKvStore(kv);
+  const store = createKvStore(kv);
   await store.put("big", { body: "y".repeat(200_000) });
   const first = await keysUnder(kv, ["kv-chunk", "big"]);
   assert.ok(first >= 4);
@@ -55,7 +55,7 @@ Deno.test("an overwrite or a delete removes the old chunks", opts, async () => {
 Deno.test("an entry is never served past its TTL, even before Deno KV deletes it", opts, async () => {
   const kv = await Deno.openKv(":memory:");
   let clock = 1_000_000;
-  const store = denoKvStore(kv, () => clock);
+  const store = createKvStore(kv, () => clock);
   await store.put("short", "v", { ttlSeconds: 30 });
   await store.put("forever", "v");
   clock += 29_000;

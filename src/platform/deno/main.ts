@@ -10,15 +10,18 @@
 // unstable APIs used here (kv, cron) and sloppy imports (the core's extensionless imports).
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { createApp } from "../../core/app";
+import { createDeps } from "../../core/compose/deps";
+import { logInvalidConfiguration } from "../../core/compose/misconfiguration";
 import { ConfigError, parseConfig } from "../../core/config";
+import { createApp } from "../../core/http/app";
 import { CRONS, DAILY_SCAN_CRON, runScheduledJob } from "../../core/ingest/schedule";
 import { describeError } from "../../core/log";
-import { buildDeps } from "./deps";
+import { applyMigrations, createDatabase } from "./database";
 import { createHandler } from "./http";
-import { startIngestConsumer } from "./queue";
+import { createKvStore } from "./kv-store";
+import { createMessageQueue, startIngestConsumer } from "./queue";
+import { createRateLimiter } from "./rate-limiter";
 import { parseDenoSettings } from "./settings";
-import { applyMigrations, openSqlite } from "./sqlite";
 
 const vars = Deno.env.toObject();
 let settings: ReturnType<typeof parseDenoSettings>;
@@ -27,17 +30,15 @@ try {
   settings = parseDenoSettings(vars);
   config = parseConfig(vars);
 } catch (error) {
-  // Which variables are wrong, never their values (some are secrets). A Worker must answer
-  // 503 instead; a process refuses to start, so its supervisor reports it.
-  const problems = error instanceof ConfigError ? error.problems : [describeError(error)];
-  console.error(JSON.stringify({ level: "error", msg: "invalid configuration", problems }));
+  // A Worker answers 503 instead; a process refuses to start, so its supervisor reports it.
+  logInvalidConfiguration(error instanceof ConfigError ? error : new ConfigError([describeError(error)]));
   Deno.exit(1);
 }
 
 for (const path of [settings.databasePath, settings.kvPath]) {
   if (path && path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
 }
-const sqlite = openSqlite(settings.databasePath);
+const sqlite = createDatabase(settings.databasePath);
 const migrated = applyMigrations(sqlite.sqlite, settings.migrationsDir);
 const kv = await Deno.openKv(settings.kvPath);
 
@@ -46,7 +47,17 @@ const queueSettings = {
   retryBaseSeconds: config.ingest.retryBaseSeconds,
   retryMaxSeconds: config.ingest.retryMaxSeconds,
 };
-const deps = buildDeps(config, sqlite.db, kv, queueSettings);
+// The same composition root as the Worker's (src/platform/cloudflare/deps.ts), over Deno's ports.
+const deps = createDeps(
+  config,
+  {
+    db: sqlite.db,
+    kv: createKvStore(kv),
+    ingestQueue: createMessageQueue(kv, queueSettings),
+    rateLimiter: (policy, now) => createRateLimiter(kv, policy, now),
+  },
+  { logFields: { runtime: "deno" } },
+);
 const { log } = deps;
 log.info("database ready", { path: settings.databasePath, migrationsApplied: migrated, kv: settings.kvPath ?? "default" });
 

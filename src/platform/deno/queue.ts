@@ -3,7 +3,7 @@ import { processIngestMessage } from "../../core/ingest/consumer";
 import { processDeadLetter } from "../../core/ingest/dead-letter";
 import { retryDelaySeconds } from "../../core/ingest/backoff";
 import type { IngestDeps } from "../../core/ingest/deps";
-import type { IngestMessage } from "../../core/ingest/message";
+import type { IngestMessage } from "../../core/domain/ingest";
 import { describeError } from "../../core/log";
 import type { MessageQueue } from "../../core/ports";
 
@@ -73,7 +73,7 @@ function enqueueOptions(envelope: Envelope, settings: QueueSettings, delayMs = 0
 }
 
 /** The producer side: what the scanner and the retry API send to. */
-export function denoKvQueue(kv: Deno.Kv, settings: QueueSettings): MessageQueue<IngestMessage> {
+export function createMessageQueue(kv: Deno.Kv, settings: QueueSettings): MessageQueue<IngestMessage> {
   return {
     async sendBatch(messages) {
       if (messages.length === 0) return;

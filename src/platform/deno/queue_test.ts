@@ -5,9 +5,9 @@
 import assert from "node:assert/strict";
 import type { Decision } from "../../core/ingest/consumer";
 import type { IngestDeps } from "../../core/ingest/deps";
-import type { IngestMessage } from "../../core/ingest/message";
+import type { IngestMessage } from "../../core/domain/ingest";
 import { createLogger } from "../../core/log";
-import { backoffSchedule, DEAD_LETTERS, denoKvQueue, startIngestConsumer, type ConsumerHandlers, type QueueSettings } from "./queue";
+import { backoffSchedule, DEAD_LETTERS, createMessageQueue, startIngestConsumer, type ConsumerHandlers, type QueueSettings } from "./queue";
 
 const SETTINGS: QueueSettings = { maxRetries: 2, retryBaseSeconds: 1, retryMaxSeconds: 1 };
 const message = (fileId: number): IngestMessage => ({ v: 1, fileId, runId: 1, key: `daily/f${fileId}.json`, etag: `"e${fileId}"` });
@@ -50,7 +50,7 @@ Deno.test("sendBatch enqueues the whole batch; an ack ends a message after one d
   const kv = await Deno.openKv(":memory:");
   const { handlers, deliveries, dead } = recorder(() => ({ action: "ack" }));
   startIngestConsumer(kv, deps, SETTINGS, handlers);
-  await denoKvQueue(kv, SETTINGS).sendBatch([message(1), message(2), message(3)]);
+  await createMessageQueue(kv, SETTINGS).sendBatch([message(1), message(2), message(3)]);
   await until(() => deliveries.length === 3, "three deliveries");
   assert.deepEqual(deliveries.map((d) => d.fileId).sort(), [1, 2, 3]);
   assert.ok(deliveries.every((d) => d.attempts === 1));
@@ -64,7 +64,7 @@ Deno.test("a retry decision redelivers after the chosen delay as attempt n+1; af
   const kv = await Deno.openKv(":memory:");
   const { handlers, deliveries, dead } = recorder(() => ({ action: "retry", delaySeconds: 1 }));
   startIngestConsumer(kv, deps, SETTINGS, handlers);
-  await denoKvQueue(kv, SETTINGS).sendBatch([message(7)]);
+  await createMessageQueue(kv, SETTINGS).sendBatch([message(7)]);
   await until(() => dead.length === 1, "the dead letter");
   assert.deepEqual(deliveries.map((d) => d.attempts), [1, 2, 3]);
   for (let i = 1; i < deliveries.length; i++) assert.ok(deliveries[i]!.at - deliveries[i - 1]!.at >= 900, "redelivered after the decision's delay");
@@ -79,7 +79,7 @@ Deno.test("a thrown delivery is redelivered by Deno KV (backoffSchedule), then k
     throw new Error("database unreachable");
   });
   const consumer = startIngestConsumer(kv, deps, SETTINGS, handlers);
-  await denoKvQueue(kv, SETTINGS).sendBatch([message(9)]);
+  await createMessageQueue(kv, SETTINGS).sendBatch([message(9)]);
   // Deno KV writes the envelope under its keysIfUndelivered key once the schedule is exhausted.
   await until(async () => (await Array.fromAsync(kv.list({ prefix: DEAD_LETTERS }))).length === 1, "Deno KV to dead-letter the message");
   // One delivery plus one redelivery per backoffSchedule entry, each counted as the next attempt.
@@ -99,7 +99,7 @@ Deno.test("throws after a retry decision only get the retries left: at most maxR
     throw new Error("database unreachable");
   });
   const consumer = startIngestConsumer(kv, deps, SETTINGS, handlers);
-  await denoKvQueue(kv, SETTINGS).sendBatch([message(11)]);
+  await createMessageQueue(kv, SETTINGS).sendBatch([message(11)]);
   await until(async () => (await Array.fromAsync(kv.list({ prefix: DEAD_LETTERS }))).length === 1, "Deno KV to dead-letter the message");
   assert.deepEqual(deliveries.map((d) => d.attempts), [1, 2, 3]);
   assert.equal(await consumer.drainDeadLetters(), 1);
@@ -119,7 +119,7 @@ Deno.test("a dead letter whose processing fails stays for the next drain", opts,
     },
   };
   const consumer = startIngestConsumer(kv, deps, { ...SETTINGS, maxRetries: 0 }, handlers);
-  await denoKvQueue(kv, SETTINGS).sendBatch([message(5)]);
+  await createMessageQueue(kv, SETTINGS).sendBatch([message(5)]);
   await until(async () => (await Array.fromAsync(kv.list({ prefix: DEAD_LETTERS }))).length === 1, "the dead letter");
   assert.equal(await consumer.drainDeadLetters(), 0);
   failing = false;

@@ -1,15 +1,7 @@
-import type { RateLimiter, RateLimitOutcome } from "../../core/ports";
+import type { RateLimiter, RateLimitOutcome, RateLimitPolicy } from "../../core/ports";
 
 /** Compare-and-set attempts before a count fails as "too contended". */
 const MAX_CAS_ATTEMPTS = 64;
-
-export interface FixedWindowOptions {
-  /** Names the counter family (`per-key`, `per-ip`), so two limiters never share counters. */
-  name: string;
-  limit: number;
-  periodSeconds: number;
-  now?: () => number;
-}
 
 interface Waiter {
   resolve(outcome: RateLimitOutcome): void;
@@ -27,22 +19,22 @@ interface Waiter {
  * at the limit, ordinals handed out in arrival order). A busy key costs one KV round trip per
  * group rather than per request, and the counts stay exact.
  */
-export function denoKvRateLimiter(kv: Deno.Kv, options: FixedWindowOptions): RateLimiter {
-  const now = options.now ?? Date.now;
-  const periodMs = options.periodSeconds * 1000;
+export function createRateLimiter(kv: Deno.Kv, policy: RateLimitPolicy, now: () => Date): RateLimiter {
+  const periodMs = policy.periodSeconds * 1000;
   const waiting = new Map<string, Waiter[]>();
 
   async function countGroup(key: string, size: number): Promise<RateLimitOutcome[]> {
-    const at = now();
+    const at = now().getTime();
     const window = Math.floor(at / periodMs);
     const resetSeconds = Math.max(1, Math.ceil(((window + 1) * periodMs - at) / 1000));
-    const counter: Deno.KvKey = ["ratelimit", options.name, key, window];
+    // The policy names the counter family, so the per-key and per-IP limiters never share counters.
+    const counter: Deno.KvKey = ["ratelimit", policy.name, key, window];
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const entry = await kv.get<Deno.KvU64>(counter);
       const used = entry.value ? Number(entry.value.value) : 0;
-      const granted = Math.max(0, Math.min(size, options.limit - used));
+      const granted = Math.max(0, Math.min(size, policy.limit - used));
       const outcomes = Array.from({ length: size }, (_, i): RateLimitOutcome =>
-        i < granted ? { allowed: true, remaining: options.limit - used - i - 1, resetSeconds } : { allowed: false, remaining: 0, resetSeconds },
+        i < granted ? { allowed: true, remaining: policy.limit - used - i - 1, resetSeconds } : { allowed: false, remaining: 0, resetSeconds },
       );
       if (granted === 0) return outcomes;
       const committed = await kv
@@ -53,7 +45,7 @@ export function denoKvRateLimiter(kv: Deno.Kv, options: FixedWindowOptions): Rat
         .commit();
       if (committed.ok) return outcomes;
     }
-    throw new Error(`rate limiter: counter ${options.name} too contended`);
+    throw new Error(`rate limiter: counter ${policy.name} too contended`);
   }
 
   async function drain(key: string, queue: Waiter[]) {

@@ -5,7 +5,6 @@ import { z } from "zod";
 /** The repository root (this file is src/platform/deno/settings.ts). */
 export const PROJECT_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
-const positiveInt = z.coerce.number().int().positive();
 /** An empty string (an unset variable in an env file) means "use the default". */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === "" ? undefined : v), schema);
 

@@ -1,41 +1,40 @@
 import { useState } from "preact/hooks";
-import { ApiError, describeProblem, request } from "../api";
+import { describeProblem } from "../api";
+import { useAction } from "../hooks/use-action";
+import { accessFor, probeScopes, type Scope } from "../scopes";
 import { forgetKey, saveKey } from "../session";
-import type { Stats } from "../types";
+
+interface Props {
+  /** `warning`: the key works but cannot read games (an ingestion-only key, say). */
+  onKey: (key: string, scopes: Scope[], warning?: string) => void;
+  reason?: string | undefined;
+}
 
 /**
- * Asks for the API key once per tab. The key is checked against /api/stats before it is kept:
- * a 401 keeps the form open with the API's reason; a 403 (no games:read) still keeps the key,
- * since it may be an ingestion-only key.
+ * Asks for the API key once per tab. The key is checked (and its scopes learnt, src/ui/scopes.ts)
+ * before it is kept: a 401 keeps the form open with the API's reason.
  */
-export function KeyForm({ onKey, reason }: { onKey: (key: string, warning?: string) => void; reason?: string | undefined }) {
+export function KeyForm({ onKey, reason }: Props) {
   const [value, setValue] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    const key = value.trim();
-    if (!key) {
-      setError("Enter an API key.");
-      return;
-    }
-    setBusy(true);
-    setError(null);
+  const [empty, setEmpty] = useState(false);
+  const check = useAction(async (_signal, key: string) => {
     saveKey(key);
     try {
-      await request<Stats>("/api/stats");
-      onKey(key);
+      const scopes = await probeScopes();
+      const access = accessFor(scopes);
+      onKey(key, scopes, access.can("games:read") ? undefined : access.why("games:read"));
     } catch (failure) {
-      if (failure instanceof ApiError && failure.status === 403) {
-        onKey(key, describeProblem(failure));
-      } else {
-        forgetKey();
-        setError(describeProblem(failure));
-      }
-    } finally {
-      setBusy(false);
+      forgetKey();
+      throw failure;
     }
+  });
+  const error = empty ? "Enter an API key." : check.error ? describeProblem(check.error) : null;
+
+  const submit = (event: Event) => {
+    event.preventDefault();
+    const key = value.trim();
+    setEmpty(!key);
+    if (key) void check.run(key);
   };
 
   return (
@@ -72,8 +71,8 @@ export function KeyForm({ onKey, reason }: { onKey: (key: string, warning?: stri
             </p>
           ) : null}
         </div>
-        <button type="submit" class="primary" disabled={busy}>
-          {busy ? "Checking…" : "Use this key"}
+        <button type="submit" class="primary" disabled={check.busy}>
+          {check.busy ? "Checking…" : "Use this key"}
         </button>
       </form>
       <p class="muted small center">

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { callJson, nextLink, walk } from "../../helpers/games";
+import { callJson, nextLink, walk } from "../../helpers/api";
 
 // More rows than the caps: MAX_COUNTED_MATCHES (10,000) for the count of a name search and
 // MAX_OFFSET (10,000) for offsets. Every 100th game is android; games 1–10,000 carry the word

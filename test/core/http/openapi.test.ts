@@ -1,14 +1,22 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { createApp } from "../../../src/core/app";
+import { PROBLEMS, problemType, type ProblemCode } from "../../../src/core/errors";
+import { createApp } from "../../../src/core/http/app";
 import { call } from "../../helpers/api";
-import { randomIp } from "../../helpers/checks";
+import { randomIp } from "../../support/client";
 
 interface Operation {
   security?: Record<string, string[]>[];
   parameters?: { name: string; in: string; required?: boolean }[];
   requestBody?: { content: Record<string, unknown> };
-  responses: Record<string, { description: string; content?: Record<string, { schema: unknown }>; headers?: Record<string, unknown> }>;
+  responses: Record<
+    string,
+    {
+      description: string;
+      content?: Record<string, { schema: unknown; example?: unknown; examples?: Record<string, { summary?: string; value: unknown }> }>;
+      headers?: Record<string, unknown>;
+    }
+  >;
 }
 
 interface Document {
@@ -21,6 +29,7 @@ interface Document {
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const NOT_DOCUMENTED = new Set(["/openapi.json", "/docs"]);
 
+let served: string;
 let doc: Document;
 let operations: { method: string; path: string; op: Operation }[];
 
@@ -28,7 +37,8 @@ beforeAll(async () => {
   const res = await call("/openapi.json", { key: null, ip: randomIp() });
   expect(res.status).toBe(200);
   expect(res.headers.get("Content-Type")).toMatch(/^application\/json/);
-  doc = JSON.parse(await res.text()) as Document;
+  served = await res.text();
+  doc = JSON.parse(served) as Document;
   operations = Object.entries(doc.paths).flatMap(([path, item]) =>
     Object.entries(item)
       .filter(([method]) => HTTP_METHODS.includes(method))
@@ -37,6 +47,17 @@ beforeAll(async () => {
 });
 
 describe("GET /openapi.json", () => {
+  // The document is part of the API's contract: a refactoring must leave it byte for byte as it
+  // was. The committed snapshot is the served body, indented for review. A change to the document
+  // made on purpose (a new route, a new example) updates it: `npm test -- -u
+  // test/core/http/openapi.test.ts`, and the diff of openapi.snapshot.json shows the change.
+  it("is byte for byte the committed snapshot (test/core/http/openapi.snapshot.json)", async () => {
+    // The body is JSON.stringify's canonical form, so indenting it loses nothing: equal snapshots
+    // mean equal bytes.
+    expect(JSON.stringify(JSON.parse(served))).toBe(served);
+    await expect(`${JSON.stringify(JSON.parse(served), null, 2)}\n`).toMatchFileSnapshot("./openapi.snapshot.json");
+  });
+
   it("is an OpenAPI 3.1 document with info and paths", () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info.title).toBeTruthy();
@@ -75,6 +96,40 @@ describe("GET /openapi.json", () => {
         expect.arrayContaining(["Retry-After", "RateLimit", "RateLimit-Policy"]),
       );
     }
+  });
+
+  it("gives every problem response one example per problem it declares, each with that problem's own type, title and status", () => {
+    const byTitle = new Map(Object.entries(PROBLEMS).map(([code, p]) => [p.title as string, code as ProblemCode]));
+    let checked = 0;
+    for (const { method, path, op } of operations) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        const media = response.content?.["application/problem+json"];
+        if (!media) continue;
+        const label = `${method} ${path} ${status}`;
+        // The description lists the titles of the problems this status stands for ("A; B").
+        const declared = response.description.split("; ").map((title) => byTitle.get(title));
+        expect(declared, label).not.toContain(undefined);
+        const examples = media.examples ? Object.values(media.examples).map((e) => e.value) : media.example === undefined ? [] : [media.example];
+        expect(examples.length, label).toBe(declared.length);
+        const shown = examples.map((example) => {
+          const body = example as { type: string; title: string; status: number; detail: string; requestId: string };
+          const code = body.type.replace(/^urn:game-db:problem:/, "") as ProblemCode;
+          expect(body.type, label).toBe(problemType(code));
+          expect(PROBLEMS[code], label).toBeDefined();
+          expect(body.status, label).toBe(Number(status));
+          expect(body.title, label).toBe(PROBLEMS[code].title);
+          expect(body.detail.length, label).toBeGreaterThan(0);
+          checked++;
+          return code;
+        });
+        expect(shown.sort(), label).toEqual([...declared].sort());
+        // Only a validation problem carries field errors.
+        for (const example of examples as { type: string; errors?: unknown[] }[]) {
+          expect(example.errors !== undefined, `${label} ${example.type}`).toBe(example.type === problemType("validation"));
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(operations.length * 4);
   });
 
   it("declares 400, 413 and 415 on every operation with a request body", () => {
@@ -144,7 +199,24 @@ describe("GET /docs", () => {
     expect(html).toContain('<script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>');
     expect(html).toContain('id="swagger-ui"');
     // Nothing from a CDN: every script and stylesheet is a local path.
-    for (const [, src] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(src).toMatch(/^\/vendor\//);
+    const loaded = [...html.matchAll(/<script src="([^"]+)"|<link rel="stylesheet" href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+    expect(loaded.length).toBe(3);
+    for (const src of loaded) expect(src).toMatch(/^\/vendor\//);
+    for (const [, url] of html.matchAll(/(?:src|href)="([^"]+)"/g)) expect(url).toMatch(/^\/(?!\/)/);
+  });
+
+  it("links back to the web UI", () => {
+    expect(html).toMatch(/<a href="\/">[^<]*web UI[^<]*<\/a>/);
+  });
+
+  it("names an icon that exists: /favicon.ico, a real ICO file", async () => {
+    expect(html).toContain('<link rel="icon" href="/favicon.ico">');
+    const icon = await env.ASSETS.fetch("http://x/favicon.ico");
+    expect(icon.status).toBe(200);
+    const bytes = new Uint8Array(await icon.arrayBuffer());
+    // ICONDIR: reserved 0, type 1 (icon), at least one image.
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    expect(bytes[4]! + bytes[5]! * 256).toBeGreaterThan(0);
   });
 
   it("references only assets that exist, and the init script points at /openapi.json", async () => {

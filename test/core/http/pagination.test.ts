@@ -1,5 +1,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, callJson, expectProblem, generatedRows, nextLink, sampleGame, seedRows, walk, type SeedRow } from "../../helpers/games";
+import { generatedRows, seedRows, type SeedRow } from "../../helpers/games";
+import { call, callJson, nextLink, walk } from "../../helpers/api";
+import { expectProblem } from "../../support/problem";
+import { sampleGame } from "../../support/client";
 
 const TOTAL = 250;
 /** Seeded once, before any read in this file. Tests that add rows remove them again. */
@@ -104,12 +107,12 @@ describe("limit", () => {
   });
 
   it.each(["0", "1001", "abc", "-1", "1.5", "10abc"])("400 for limit=%j, naming the query parameter", async (limit) => {
-    const problem = await expectProblem(await call(`/api/games?limit=${limit}`));
+    const problem = await expectProblem(await call(`/api/games?limit=${limit}`), 400);
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "query", path: "limit" }));
   });
 
   it.each(["-1", "abc", "0.5"])("400 for offset=%j", async (offset) => {
-    const problem = await expectProblem(await call(`/api/games?offset=${offset}`));
+    const problem = await expectProblem(await call(`/api/games?offset=${offset}`), 400);
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "query", path: "offset" }));
   });
 });
@@ -118,7 +121,7 @@ describe("cursor", () => {
   it("400 when combined with offset", async () => {
     const first = await call("/api/games?limit=5");
     const cursor = new URL(nextLink(first)!, "http://x").searchParams.get("cursor")!;
-    const problem = await expectProblem(await call(`/api/games?limit=5&offset=10&cursor=${cursor}`));
+    const problem = await expectProblem(await call(`/api/games?limit=5&offset=10&cursor=${cursor}`), 400);
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "query", path: "cursor" }));
   });
 
@@ -132,7 +135,7 @@ describe("cursor", () => {
     ["JSON null", base64url("null")],
     ["over 200 characters", "A".repeat(201)],
   ])("400 for a cursor that is %s", async (_what, cursor) => {
-    const problem = await expectProblem(await call(`/api/games?cursor=${encodeURIComponent(cursor)}`));
+    const problem = await expectProblem(await call(`/api/games?cursor=${encodeURIComponent(cursor)}`), 400);
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "query", path: "cursor" }));
   });
 

@@ -2,8 +2,7 @@
 // are escaped per Slack's mrkdwn rules, so a key cannot ping a channel or plant a link.
 import { beforeEach, describe, expect, it } from "vitest";
 import { escapeMrkdwn, slackPayload } from "../../../src/core/ingest/alerts";
-import { putObject, resetIngestState, runCron, setFaults } from "../../helpers/ingest";
-import { alertsMentioning, waitForFile } from "../../helpers/ingest-scenarios";
+import { alertsMentioning, putObject, resetIngestState, runCron, setFaults, waitForFile } from "../../helpers/ingest";
 
 /** Every mrkdwn string of a payload: the fallback text and each block's mrkdwn texts. */
 function mrkdwnTexts(payload: ReturnType<typeof slackPayload>): string[] {

@@ -1,42 +1,15 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { commitFile, stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
+import { commitFile, stageGames, stagingJson } from "../../../src/core/data/staging";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
-import { ledger } from "../../../src/core/ingest/ledger";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import { createLedger } from "../../../src/core/data/ledger";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
-import { DATA_VERSION_KEY } from "../../../src/core/services/data-version";
+import { DATA_VERSION_KEY } from "../../../src/core/data/data-version";
 import ios from "../../fixtures/ios.top100.json";
-import {
-  alerts,
-  deleteObject,
-  files,
-  putObject,
-  resetIngestState,
-  runCron,
-  s3Requests,
-  setFaults,
-  waitFor,
-  waitForDataVersionWritten,
-  waitForFilesSettled,
-  type FileRow,
-} from "../../helpers/ingest";
-import {
-  androidRecord,
-  deliverToWorker,
-  fileRow,
-  gameContents,
-  gamesSnapshot,
-  gzip,
-  holdingQueue,
-  iosRecord,
-  messageFor,
-  ndjson,
-  realDeps,
-  stagingCount,
-  waitForStatus,
-  type GameSnapshotRow,
-} from "../../helpers/ingest-pipeline";
+import { alerts, deleteObject, fileRow, type FileRow, files, gameContents, type GameSnapshotRow, gamesSnapshot, putObject, resetIngestState, runCron, s3Requests, setFaults, stagingCount, waitForDataVersionWritten, waitForFilesSettled } from "../../helpers/ingest";
+import { androidRecord, deliverToWorker, gzip, holdingQueue, iosRecord, ndjson, realDeps } from "../../helpers/ingest-pipeline";
+import { waitFor } from "../../support/wait";
 
 const IOS_KEY = "daily/2021-12-09/ios.top100.json";
 
@@ -151,10 +124,10 @@ describe("consumer: redelivery and idempotence", () => {
   it("a delivery that lost its lease commits nothing; the delivery that took over applies the file once", async () => {
     const [message] = await scanHeld({ [IOS_KEY]: JSON.stringify([iosRecord(1), iosRecord(2)]) });
     const deps = realDeps();
-    const files = ledger(deps.db);
+    const ledger = createLedger(deps.db);
     // A first delivery claims the file, stages a wrong game, and stalls past its lease.
     const past = new Date(Date.now() - 60_000);
-    const stalled = await files.claimFile(message!.fileId, message!.etag, "stalled-lease", past, past);
+    const stalled = await ledger.claimFile(message!.fileId, message!.etag, "stalled-lease", past, past);
     expect(stalled).toBeDefined();
     const stale = { platform: "ios", storeId: "999", name: "Stale", bundleId: null, publisherId: null, publisherName: null, appVersion: null, iconUrl: null, rank: 1 } as const;
     await stageGames(deps.db, "stalled-lease", message!.fileId, `[${stagingJson(stale)}]`);
@@ -196,7 +169,7 @@ describe("consumer: what a file does to games", () => {
     expect(copy).toMatchObject({ status: "done", games_written: 0, records_upserted: first!.records_upserted, records_seen: first!.records_seen });
     const after = await gamesSnapshot();
     expect(gameContents(after)).toEqual(gameContents(before));
-    // The newer file is now what the games are known to be current as of (apply-file.ts).
+    // The newer file is now what the games are known to be current as of (data/staging.ts).
     expect(new Set(after.map((g) => g.source_file_id))).toEqual(new Set([copy!.id]));
     // Not even an AUTOINCREMENT id is drawn: the merge statement writes no row at all.
     expect(await gamesSequence()).toBe(sequenceBefore);

@@ -4,12 +4,12 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { checkFreshness } from "../../../src/core/ingest/freshness";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import worker from "../../support/limited-worker";
 import { call, callJson } from "../../helpers/api";
-import { expectProblem } from "../../helpers/checks";
-import { alerts, files, gameCount, harnessUrl, putObject, resetIngestState, runCron, setFaults, waitForFilesSettled } from "../../helpers/ingest";
-import { alertsMentioning, getRequests, grouped, iosRecords, ledgerWithoutQueue, waitForFile, workerDeps } from "../../helpers/ingest-scenarios";
+import { alerts, alertsMentioning, files, gameCount, getRequests, harnessUrl, putObject, resetIngestState, runCron, setFaults, waitForFile, waitForFilesSettled } from "../../helpers/ingest";
+import { grouped, iosRecords, ledgerWithoutQueue, realDeps } from "../../helpers/ingest-pipeline";
+import { expectProblem } from "../../support/problem";
 
 const KEY = "daily/2021-12-10/ios.top100.json";
 const HOUR = 3_600_000;
@@ -183,7 +183,7 @@ describe("freshness: no file ingested successfully for 26 hours", () => {
   }
 
   const STALE = "No successful ingestion recently";
-  const depsAt = (now: Date) => ({ ...workerDeps(), now: () => now });
+  const depsAt = (now: Date) => ({ ...realDeps(), now: () => now });
 
   it("alerts 27 h after the last success and not 25 h after it", async () => {
     const lastSuccess = new Date("2026-11-20T03:05:00.000Z");

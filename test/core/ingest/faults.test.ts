@@ -6,21 +6,10 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import worker from "../../support/limited-worker";
-import { alerts, files, gameCount, putObject, resetIngestState, runCron, s3Requests, setFaults, waitForFilesSettled, type FaultRule } from "../../helpers/ingest";
-import {
-  alertsMentioning,
-  gamesSnapshot,
-  getRequests,
-  grouped,
-  iosRecords,
-  ledgerWithoutQueue,
-  runRows,
-  stagingRowCount,
-  waitForFile,
-  workerDeps,
-} from "../../helpers/ingest-scenarios";
+import { alerts, alertsMentioning, type FaultRule, files, gameCount, gamesSnapshot, getRequests, putObject, resetIngestState, runCron, runs, s3Requests, setFaults, stagingCount, waitForFile, waitForFilesSettled } from "../../helpers/ingest";
+import { grouped, iosRecords, ledgerWithoutQueue, realDeps } from "../../helpers/ingest-pipeline";
 
 type Action = FaultRule["action"];
 
@@ -103,7 +92,7 @@ it("backs off exponentially (1, 2, 4, 8 s ±20 %) when the cap allows it", async
   await putObject(KEY, JSON.stringify(grouped(iosRecords(3))));
   const [message] = await ledgerWithoutQueue();
   await setFaults([{ op: "get", times: 4, action: { kind: "status", status: 503 } }]);
-  const base = workerDeps();
+  const base = realDeps();
   const deps = { ...base, config: { ...base.config, ingest: { ...base.config.ingest, retryBaseSeconds: 1, retryMaxSeconds: 3_600 } } };
 
   const delays: number[] = [];
@@ -193,7 +182,7 @@ describe("a download cut off mid-way", () => {
     const after = await gamesSnapshot();
     expect(after).toHaveLength(1_500);
     expect(after.every((g) => String(g.name).startsWith("New name "))).toBe(true);
-    expect(await stagingRowCount()).toBe(0);
+    expect(await stagingCount()).toBe(0);
     expect((await getRequests(KEY)).map((g) => g.fault)).toEqual([null, action(body.length).kind, action(body.length).kind, null]);
   });
 });
@@ -244,7 +233,7 @@ it("a garbled body is a permanent malformed-json failure: games unchanged, no st
   expect(failed.attempts).toBe(1);
   expect(failed.last_error).toMatch(/^malformed-json: /);
   expect(await gamesSnapshot()).toEqual(before);
-  expect(await stagingRowCount()).toBe(0);
+  expect(await stagingCount()).toBe(0);
   expect((await getRequests(KEY)).map((g) => g.fault)).toEqual([null, "garble"]);
   expect(await alertsMentioning(KEY, "malformed-json")).toHaveLength(1);
 });
@@ -268,12 +257,12 @@ describe("a listing that fails part-way", () => {
       await setFaults([rule]);
       await expect(runCron()).rejects.toThrow(/failed|malformed|s3-/);
 
-      const [run, ...others] = await runRows();
+      const [run, ...others] = await runs();
       expect(others).toEqual([]);
       expect(run).toMatchObject({ trigger: "cron", status: "failed", files_enqueued: 0 });
       expect(run!.error).toMatch(error);
       expect(await files()).toEqual([]);
-      expect(await stagingRowCount()).toBe(0);
+      expect(await stagingCount()).toBe(0);
       const lists = (await s3Requests()).filter((r) => r.op === "list");
       expect(lists).toHaveLength(pagesRequested);
       expect(lists.at(-1)!.fault).toBe(rule.action.kind);
@@ -289,7 +278,7 @@ describe("a listing that fails part-way", () => {
     expect(await files()).toEqual([]);
 
     await runCron();
-    const [failedRun, run] = await runRows();
+    const [failedRun, run] = await runs();
     expect(failedRun).toMatchObject({ status: "failed" });
     expect(run).toMatchObject({ status: "succeeded", objects_listed: 5, files_enqueued: 5, error: null });
     const rows = await waitForFilesSettled(5);

@@ -5,14 +5,15 @@ import { env } from "cloudflare:test";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import type { SQL } from "drizzle-orm";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { StagingPayloads, stagingJson } from "../../../src/core/ingest/apply-file";
+import { StagingPayloads, stagingJson } from "../../../src/core/data/staging";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { IngestError } from "../../../src/core/ingest/errors";
 import { INGEST_LIMITS, QueryBudget, stagingBudget, type IngestLimits } from "../../../src/core/ingest/limits";
 import { toGameRecord } from "../../../src/core/ingest/record";
 import { runScan } from "../../../src/core/ingest/scanner";
-import { alerts, putObject, resetIngestState, runCron, waitFor, waitForFilesSettled, type FileRow } from "../../helpers/ingest";
-import { gamesSnapshot, gzip, holdingQueue, iosRecord, ndjson, realDeps, stagingCount } from "../../helpers/ingest-pipeline";
+import { alerts, type FileRow, gamesSnapshot, putObject, resetIngestState, runCron, stagingCount, waitForFilesSettled } from "../../helpers/ingest";
+import { gzip, holdingQueue, iosRecord, ndjson, realDeps } from "../../helpers/ingest-pipeline";
+import { waitFor } from "../../support/wait";
 
 const MiB = 1024 * 1024;
 const utf8 = (text: string) => new TextEncoder().encode(text).length;

@@ -13,9 +13,8 @@ import { alertOverdueFiles } from "../../../src/core/ingest/freshness";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
 import { callJson } from "../../helpers/api";
-import { alerts, files, gameCount, putObject, resetIngestState, setFaults } from "../../helpers/ingest";
-import { fileRow, holdingQueue, iosRecord, realDeps, recordingQueue, waitForStatus } from "../../helpers/ingest-pipeline";
-import { alertsMentioning, getRequests } from "../../helpers/ingest-scenarios";
+import { alerts, alertsMentioning, fileRow, files, gameCount, getRequests, putObject, resetIngestState, setFaults, waitForStatus } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, realDeps, recordingQueue } from "../../helpers/ingest-pipeline";
 
 const KEY = "daily/2021-12-09/ios.json";
 const OTHER = "daily/2021-12-09/android.json";

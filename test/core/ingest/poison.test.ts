@@ -8,18 +8,18 @@
 import { env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeEach, describe, expect, it } from "vitest";
-import * as schema from "../../../src/core/db/schema";
-import { abandonedBoundSeconds, MAX_ABANDONED_ATTEMPTS, SWEEP_INTERVAL_SECONDS } from "../../../src/core/ingest/bounds";
+import * as schema from "../../../src/core/data/schema";
+import { MAX_ABANDONED_ATTEMPTS } from "../../../src/core/domain/ingest";
+import { abandonedBoundSeconds, SWEEP_INTERVAL_SECONDS } from "../../../src/core/ingest/bounds";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
 import { processDeadLetter } from "../../../src/core/ingest/dead-letter";
-import { ledger } from "../../../src/core/ingest/ledger";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import { createLedger } from "../../../src/core/data/ledger";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
 import { callJson } from "../../helpers/api";
-import { alerts, files, putObject, resetIngestState, setFaults } from "../../helpers/ingest";
-import { fileRow, holdingQueue, iosRecord, realDeps, recordingQueue, stagingCount, waitForStatus } from "../../helpers/ingest-pipeline";
-import { alertsMentioning, getRequests } from "../../helpers/ingest-scenarios";
+import { alerts, alertsMentioning, fileRow, files, getRequests, putObject, resetIngestState, setFaults, stagingCount, waitForStatus } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, realDeps, recordingQueue } from "../../helpers/ingest-pipeline";
 
 const KEY = "daily/2021-12-09/poison.json";
 const STOPPED = "Ingestion file keeps stopping its consumer";
@@ -173,12 +173,12 @@ describe("a file whose consumer stops after claiming it, every time", () => {
 describe("counting abandoned attempts in the ledger", () => {
   /** Leaves the file `processing` under a lease that ran out, as a consumer that died does. */
   async function abandon(message: IngestMessage, times: number) {
-    const files = ledger(realDeps().db);
+    const ledger = createLedger(realDeps().db);
     const hourAgo = Date.now() - 3_600_000;
     for (let i = 0; i < times; i++) {
       // Each claim's lease ran out a second after it, before the next claim.
       const claimedAt = new Date(hourAgo + i * 2_000);
-      const claimed = await files.claimFile(message.fileId, message.etag, `dead-lease-${i}`, new Date(claimedAt.getTime() + 1_000), claimedAt);
+      const claimed = await ledger.claimFile(message.fileId, message.etag, `dead-lease-${i}`, new Date(claimedAt.getTime() + 1_000), claimedAt);
       expect(claimed?.status).toBe("processing");
     }
   }

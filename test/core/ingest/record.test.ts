@@ -1,7 +1,8 @@
 // Mapping one data-team record to a game, and every reason a record is rejected.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { plainlyValidGame, toGameRecord, toGameRecordBySchema, type GameRecord } from "../../../src/core/ingest/record";
+import type { GameRecord } from "../../../src/core/domain/game";
+import { plainlyValidGame, toGameRecord, toGameRecordBySchema } from "../../../src/core/ingest/record";
 import android from "../../fixtures/android.top100.json";
 import ios from "../../fixtures/ios.top100.json";
 

@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { IngestError } from "../../../src/core/ingest/errors";
 import { createS3Client } from "../../../src/core/ingest/s3/s3-client";
-import { deleteObject, putObject, resetIngestState, runCron, s3Requests, setFaults, waitForFilesSettled, type RecordedRequest } from "../../helpers/ingest";
-import { gamesSnapshot, iosRecord, realDeps } from "../../helpers/ingest-pipeline";
+import { deleteObject, gamesSnapshot, putObject, type RecordedRequest, resetIngestState, runCron, s3Requests, setFaults, waitForFilesSettled } from "../../helpers/ingest";
+import { iosRecord, realDeps } from "../../helpers/ingest-pipeline";
 
 const config = () => realDeps().config.ingest.s3;
 const text = async (body: ReadableStream<Uint8Array>) => new Response(body).text();

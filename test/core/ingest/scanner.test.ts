@@ -1,9 +1,10 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { ledger } from "../../../src/core/ingest/ledger";
+import { createLedger } from "../../../src/core/data/ledger";
 import { runScan, ScanFailedError } from "../../../src/core/ingest/scanner";
-import { alerts, files, putObject, resetIngestState, runCron, s3Requests, waitFor, waitForFilesSettled } from "../../helpers/ingest";
-import { fileByKey, gameContents, gamesSnapshot, holdingQueue, iosRecord, recordingQueue, realDeps, runs } from "../../helpers/ingest-pipeline";
+import { alerts, fileByKey, files, gameContents, gamesSnapshot, putObject, resetIngestState, runCron, runs, s3Requests, waitForFilesSettled } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, recordingQueue, realDeps } from "../../helpers/ingest-pipeline";
+import { waitFor } from "../../support/wait";
 
 /** A small valid data file: `count` iOS games starting at `from`. */
 const dataFile = (from: number, count = 2) => JSON.stringify(Array.from({ length: count }, (_, i) => iosRecord(from + i)));
@@ -43,11 +44,11 @@ describe("scanner", () => {
     const held = holdingQueue();
     await runScan("cron", realDeps({ ingestQueue: held }));
     const [sent, live, abandoned] = await files();
-    const ledgerOps = ledger(realDeps().db);
+    const ledger = createLedger(realDeps().db);
     const now = new Date();
     // One consumer is working on `live`; another took `abandoned` and died (its lease ran out).
-    expect(await ledgerOps.claimFile(live!.id, live!.etag, "live-lease", new Date(now.getTime() + 600_000), now)).toBeDefined();
-    expect(await ledgerOps.claimFile(abandoned!.id, abandoned!.etag, "dead-lease", new Date(now.getTime() - 1_000), now)).toBeDefined();
+    expect(await ledger.claimFile(live!.id, live!.etag, "live-lease", new Date(now.getTime() + 600_000), now)).toBeDefined();
+    expect(await ledger.claimFile(abandoned!.id, abandoned!.etag, "dead-lease", new Date(now.getTime() - 1_000), now)).toBeDefined();
 
     const queue = recordingQueue();
     const result = await runScan("manual", realDeps({ ingestQueue: queue }));
@@ -133,11 +134,11 @@ describe("scanner", () => {
     const results = await Promise.all(queues.map((q) => runScan("manual", realDeps({ ingestQueue: q }))));
 
     const sentIds = queues.flatMap((q) => q.sent.map((m) => m.fileId)).sort((a, b) => a - b);
-    const ledger = await waitForFilesSettled(5);
-    expect(sentIds).toEqual(ledger.map((f) => f.id));
+    const settled = await waitForFilesSettled(5);
+    expect(sentIds).toEqual(settled.map((f) => f.id));
     expect(results.reduce((sum, r) => sum + r.filesEnqueued, 0)).toBe(5);
     expect(results.reduce((sum, r) => sum + r.newFiles, 0)).toBe(2);
-    for (const file of ledger) expect(file).toMatchObject({ status: "done", attempts: 1 });
+    for (const file of settled) expect(file).toMatchObject({ status: "done", attempts: 1 });
   });
 
   it("scans that run while another scan is still sending do not send its files again", async () => {
@@ -165,9 +166,9 @@ describe("scanner", () => {
 
     proceed();
     expect((await scanA).filesEnqueued).toBe(3);
-    const ledger = await waitForFilesSettled(3);
-    expect(real.sent.map((m) => m.fileId)).toEqual(ledger.map((f) => f.id));
-    for (const file of ledger) expect(file).toMatchObject({ status: "done", attempts: 1 });
+    const settled = await waitForFilesSettled(3);
+    expect(real.sent.map((m) => m.fileId)).toEqual(settled.map((f) => f.id));
+    for (const file of settled) expect(file).toMatchObject({ status: "done", attempts: 1 });
   });
 
   it("a changed file (same key, new content and ETag) is re-ingested and its changes are applied", async () => {
@@ -180,11 +181,11 @@ describe("scanner", () => {
     const v2 = [iosRecord(1), iosRecord(2, { name: "Renamed", version: "2.0", rank: 9 }), iosRecord(3), iosRecord(4)];
     await putObject(key, JSON.stringify(v2));
     await runCron();
-    const ledger = await waitForFilesSettled(2);
+    const settled = await waitForFilesSettled(2);
 
-    expect(ledger[1]).toMatchObject({ key, status: "done", records_upserted: 4, games_written: 2 });
-    expect(ledger[1]!.etag).not.toBe(v1!.etag);
-    expect(ledger[0]).toEqual(v1);
+    expect(settled[1]).toMatchObject({ key, status: "done", records_upserted: 4, games_written: 2 });
+    expect(settled[1]!.etag).not.toBe(v1!.etag);
+    expect(settled[0]).toEqual(v1);
     const after = await gamesSnapshot();
     const byStoreId = (rows: typeof after) => Object.fromEntries(rows.map((g) => [g.store_id, g]));
     const [old, now] = [byStoreId(before), byStoreId(after)];
@@ -196,7 +197,7 @@ describe("scanner", () => {
     const contents = (rows: typeof after) => Object.fromEntries(gameContents(rows).map((g) => [g.store_id, g]));
     expect(contents(after)["100001"]).toEqual(contents(before)["100001"]);
     expect(contents(after)["100003"]).toEqual(contents(before)["100003"]);
-    expect(now["100001"]!.source_file_id).toBe(ledger[1]!.id);
+    expect(now["100001"]!.source_file_id).toBe(settled[1]!.id);
   });
 
   it("follows the listing over several pages and ignores keys that are not data files", async () => {
@@ -208,9 +209,9 @@ describe("scanner", () => {
     await putObject("elsewhere/outside-the-prefix.json", dataFile(80));
     await runCron();
 
-    const ledger = await waitForFilesSettled(5);
-    expect(ledger.map((f) => f.key).sort()).toEqual(FIVE_FILES);
-    expect(ledger.every((f) => f.status === "done")).toBe(true);
+    const settled = await waitForFilesSettled(5);
+    expect(settled.map((f) => f.key).sort()).toEqual(FIVE_FILES);
+    expect(settled.every((f) => f.status === "done")).toBe(true);
     expect((await runs())[0]).toMatchObject({ status: "succeeded", objects_listed: 9, files_enqueued: 5 });
 
     // Page size 2: 9 objects take 5 pages, each after the first asks for the next token.
@@ -241,9 +242,9 @@ describe("scanner", () => {
     await waitFor(async () => (await alerts()).find((a) => a.text.includes("Ingestion scan failed")), { what: "scan alert" });
 
     await runCron();
-    const ledger = await waitForFilesSettled(2);
+    const settled = await waitForFilesSettled(2);
     expect((await runs())[1]).toMatchObject({ status: "succeeded", files_enqueued: 2 });
-    for (const file of ledger) expect(file).toMatchObject({ status: "done", attempts: 1, run_id: (await runs())[1]!.id });
+    for (const file of settled) expect(file).toMatchObject({ status: "done", attempts: 1, run_id: (await runs())[1]!.id });
   });
 
   it("a send claim left by a crashed scan expires, a live one is respected", async () => {
@@ -280,9 +281,9 @@ describe("scanner", () => {
     // A late upload into an earlier day's folder: its key sorts before every known key too.
     await putObject("daily/2021-12-09/late.json", dataFile(50));
     await runCron();
-    const ledger = await waitForFilesSettled(2);
+    const settled = await waitForFilesSettled(2);
 
-    const late = ledger.find((f) => f.key === "daily/2021-12-09/late.json");
+    const late = settled.find((f) => f.key === "daily/2021-12-09/late.json");
     expect(late).toMatchObject({ status: "done", records_upserted: 2 });
     const lastModified = (await env.DB.prepare("SELECT last_modified FROM ingest_files WHERE id = ?").bind(late!.id).first<{ last_modified: string }>())!;
     expect(Date.parse(lastModified.last_modified)).toBeLessThan(Date.parse((await runs())[0]!.started_at));

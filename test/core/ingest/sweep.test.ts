@@ -3,13 +3,13 @@
 // never calls S3.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { stageGames, stagingJson } from "../../../src/core/ingest/apply-file";
-import { ledger } from "../../../src/core/ingest/ledger";
-import type { GameRecord } from "../../../src/core/ingest/record";
+import { stageGames, stagingJson } from "../../../src/core/data/staging";
+import { createLedger } from "../../../src/core/data/ledger";
+import type { GameRecord } from "../../../src/core/domain/game";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
-import { files, putObject, resetIngestState, s3Requests } from "../../helpers/ingest";
-import { holdingQueue, iosRecord, realDeps, stagingCount } from "../../helpers/ingest-pipeline";
+import { files, putObject, resetIngestState, s3Requests, stagingCount } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, realDeps } from "../../helpers/ingest-pipeline";
 
 const game = (i: number): GameRecord => ({
   platform: "ios",
@@ -39,14 +39,14 @@ describe("ledger sweep", () => {
     const queue = holdingQueue();
     await runScan("cron", realDeps({ ingestQueue: queue }));
     const [killedThenDone, live, killedThenDead] = await files();
-    const book = ledger(realDeps().db);
+    const ledger = createLedger(realDeps().db);
     const now = new Date();
 
     // A: an attempt staged 1,200 rows and was killed; a later attempt finished the file.
     await stageGames(realDeps().db, "killed-a", killedThenDone!.id, payload(Array.from({ length: 1_200 }, (_, i) => game(i))));
     await env.DB.prepare("UPDATE ingest_files SET status = 'done', finished_at = ? WHERE id = ?").bind(now.toISOString(), killedThenDone!.id).run();
     // B: a consumer is staging right now under a live lease.
-    expect(await book.claimFile(live!.id, live!.etag, "live-b", new Date(now.getTime() + 600_000), now)).toBeDefined();
+    expect(await ledger.claimFile(live!.id, live!.etag, "live-b", new Date(now.getTime() + 600_000), now)).toBeDefined();
     await stageGames(realDeps().db, "live-b", live!.id, payload([game(9_001), game(9_002)]));
     // C: killed, and the ledger then gave up on the file (dead): no claim will ever clean it.
     await stageGames(realDeps().db, "killed-c", killedThenDead!.id, payload([game(9_100)]));

@@ -6,14 +6,13 @@
 import { createExecutionContext, createMessageBatch, createScheduledController, env, getQueueResult } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { resendAfterSeconds } from "../../../src/core/ingest/bounds";
-import type { IngestMessage } from "../../../src/core/ingest/message";
+import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { DAILY_SCAN_CRON, LEDGER_SWEEP_CRON } from "../../../src/core/ingest/schedule";
 import { sweepLedger } from "../../../src/core/ingest/sweep";
 import worker from "../../support/limited-worker";
-import { alerts, files, putObject, resetIngestState, s3Requests } from "../../helpers/ingest";
-import { holdingQueue, iosRecord, realDeps, recordingQueue, waitForStatus } from "../../helpers/ingest-pipeline";
-import { alertsMentioning } from "../../helpers/ingest-scenarios";
+import { alerts, alertsMentioning, files, putObject, resetIngestState, s3Requests, waitForStatus } from "../../helpers/ingest";
+import { holdingQueue, iosRecord, realDeps, recordingQueue } from "../../helpers/ingest-pipeline";
 
 const KEY = "daily/2021-12-09/ios.json";
 const MISCONFIGURED = "Ingestion is misconfigured";

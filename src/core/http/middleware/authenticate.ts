@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import type { AuthFailure } from "../../auth/authenticator";
-import { hasScope, type Scope } from "../../auth/scopes";
+import type { AuthFailure } from "../../services/auth/authenticator";
+import { hasScope, type Scope } from "../../domain/scopes";
 import { AppError } from "../../errors";
 import type { AppEnv } from "../env";
 import { enforceLimit } from "./rate-limit";

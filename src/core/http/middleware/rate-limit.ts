@@ -7,22 +7,6 @@ import type { AppEnv } from "../env";
 export type PolicyName = "per-key" | "per-ip";
 
 /**
- * Requests counted in this isolate per policy, key and window. The Workers rate limiter only
- * answers allowed/denied, so the `r` (remaining) it reports is this isolate's view: an upper
- * bound on what is really left, exact only when one isolate serves the key.
- */
-const seen = new Map<string, { window: number; count: number }>();
-const SEEN_MAX_ENTRIES = 10_000;
-
-function localCount(id: string, window: number): number {
-  const entry = seen.get(id);
-  if (entry && entry.window === window) return ++entry.count;
-  if (!entry && seen.size >= SEEN_MAX_ENTRIES) seen.delete(seen.keys().next().value!);
-  seen.set(id, { window, count: 1 });
-  return 1;
-}
-
-/**
  * Counts one request against `key` under `policy`, sets the RateLimit / RateLimit-Policy headers
  * (draft-ietf-httpapi-ratelimit-headers, structured-field form) and throws 429 when refused.
  */
@@ -34,11 +18,9 @@ export async function enforceLimit(
   key: string,
 ): Promise<void> {
   const period = c.env.deps.config.rateLimits.periodSeconds;
-  const now = Date.now() / 1000;
   const outcome = await limiter.limit(`${policy}:${key}`);
-  const count = localCount(`${policy}:${key}`, Math.floor(now / period));
-  const reset = outcome.resetSeconds ?? Math.max(1, Math.ceil(period - (now % period)));
-  const remaining = outcome.allowed ? (outcome.remaining ?? Math.max(0, limit - count)) : 0;
+  const reset = outcome.resetSeconds;
+  const remaining = outcome.allowed ? outcome.remaining : 0;
   const headers = {
     "RateLimit-Policy": `"${policy}";q=${limit};w=${period}`,
     RateLimit: `"${policy}";r=${remaining};t=${reset}`,

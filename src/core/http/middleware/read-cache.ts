@@ -1,10 +1,9 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
-import { sha256Hex } from "../../auth/digest";
+import { sha256Hex } from "../../digest";
 import { describeError } from "../../log";
-import { currentVersion, DATA_VERSION_KEY } from "../../services/data-version";
 import type { AppEnv } from "../env";
-import { entityTag } from "../etag";
+import { entityTag } from "../../services/etag";
 
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
@@ -57,7 +56,7 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
  * round trip; an entry computed at an older version is a miss. Misses store the fresh response
  * under the version read *before* the query ran, so a write racing the query leaves the
  * entry already outdated rather than stale-but-current. The version is the stored one combined
- * with this isolate's bump not yet written (services/data-version.ts), so the writer's own
+ * with this isolate's bump not yet written (data/data-version.ts), so the writer's own
  * reads are fresh before its bump reaches KV.
  *
  * KV trouble never fails a read: when the lookup throws, the route answers from D1 uncached
@@ -68,11 +67,9 @@ export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const { kv, dataVersion, log } = c.env.deps;
     const key = await cacheKey(c);
-    // Taken before the KV read: a bump that lands while KV answers is then still counted.
-    const pending = dataVersion.pending();
-    let stored: [string | null, CachedRead | null];
+    let stored: { version: string; value: CachedRead | null };
     try {
-      stored = (await kv.getMany<string | CachedRead>([DATA_VERSION_KEY, key])) as [string | null, CachedRead | null];
+      stored = await dataVersion.readWith<CachedRead>(key);
     } catch (error) {
       log.warn("read cache unavailable; answering uncached", { requestId: c.get("requestId"), error: describeError(error) });
       c.set("cacheStatus", "BYPASS");
@@ -83,8 +80,7 @@ export const readCache = () =>
       c.res = respond(c, fresh);
       return;
     }
-    const [storedVersion, entry] = stored;
-    const version = currentVersion(storedVersion, pending);
+    const { version, value: entry } = stored;
 
     if (entry && entry.version === version) {
       c.set("cacheStatus", "HIT");

@@ -8,9 +8,13 @@ const DOCS_HTML = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Game DB API</title>
+  <link rel="icon" href="/favicon.ico">
   <link rel="stylesheet" href="/vendor/swagger-ui/swagger-ui.css">
 </head>
 <body>
+  <nav style="font: 14px/1.5 sans-serif; padding: 8px 20px; border-bottom: 1px solid #d5dae2">
+    <a href="/">← Game DB web UI</a>
+  </nav>
   <div id="swagger-ui"></div>
   <script src="/vendor/swagger-ui/swagger-ui-bundle.js"></script>
   <script src="/vendor/swagger-ui/init.js"></script>

@@ -1,142 +1,113 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { PLATFORMS } from "../../db/schema";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { PLATFORMS } from "../../domain/game";
+import type { ProblemCode } from "../../errors";
+import { gameEntityTag, parseIfMatch } from "../../services/etag";
 import { gamesService, type WriteCondition } from "../../services/games";
-import { gameEntityTag, parseIfMatch } from "../etag";
 import type { AppEnv } from "../env";
-import { requireScope } from "../middleware/authenticate";
 import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
-import {
-  DeletedSchema,
-  GameIdParamSchema,
-  GameInputSchema,
-  GamePatchSchema,
-  GameSchema,
-  IfMatchHeaderSchema,
-  type Game,
-} from "../schemas/game";
+import { DeletedSchema, GameInputSchema, GamePatchSchema, GameSchema, IfMatchHeaderSchema, type Game } from "../schemas/game";
 import { GAME_WRITE_HEADERS, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
-import { NO_QUERY, strictQuery } from "../schemas/params";
-import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
-import { API_KEY_SECURITY } from "./security";
+import { ID_PARAMS, NO_QUERY, strictQuery } from "../schemas/params";
+import { apiRoute, json } from "./api-route";
 
 const tags = ["Games"];
 /** What PUT and PATCH can answer besides success. */
-const UPDATE_ERRORS = errorResponses(
-  "validation",
-  "malformed-json",
-  "not-found",
-  "conflict",
-  "precondition-failed",
-  "payload-too-large",
-  "unsupported-media-type",
-  ...AUTHENTICATED_ERRORS,
-);
-const json = <T>(schema: T) => ({ "application/json": { schema } });
+const UPDATE_ERRORS: ProblemCode[] = ["validation", "malformed-json", "not-found", "conflict", "precondition-failed", "payload-too-large", "unsupported-media-type"];
+const NOT_MODIFIED = { description: "Not modified (If-None-Match matched)" };
 
-const listRoute = createRoute({
-  method: "get",
-  path: "/api/games",
-  tags,
-  summary: "List games",
-  description: "Games in id order. The body is a plain array (compatible with the original API); pagination is in the `Link` and `X-Total-Count` headers.",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:read"), readCache()],
-  request: {
-    query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
-  },
-  responses: {
-    200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
-    304: { description: "Not modified (If-None-Match matched)" },
-    ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
-  },
-});
-
-const getRoute = createRoute({
-  method: "get",
-  path: "/api/games/{id}",
-  tags,
-  summary: "Get one game",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:read"), readCache()],
-  request: { query: NO_QUERY, params: GameIdParamSchema },
-  responses: {
-    200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema) },
-    304: { description: "Not modified (If-None-Match matched)" },
-    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
-  },
-});
-
-const createGameRoute = createRoute({
-  method: "post",
-  path: "/api/games",
-  tags,
-  summary: "Create a game",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:write")],
-  request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema) } },
-  responses: {
-    201: {
-      description: "Created",
-      headers: { ...GAME_WRITE_HEADERS, Location: { schema: { type: "string" }, description: "URL of the new game" } },
-      content: json(GameSchema),
+const listRoute = apiRoute(
+  "games:read",
+  {
+    method: "get",
+    path: "/api/games",
+    tags,
+    summary: "List games",
+    description: "Games in id order. The body is a plain array (compatible with the original API); pagination is in the `Link` and `X-Total-Count` headers.",
+    request: {
+      query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
     },
-    ...errorResponses(
-      "validation",
-      "malformed-json",
-      "conflict",
-      "payload-too-large",
-      "unsupported-media-type",
-      ...AUTHENTICATED_ERRORS,
-    ),
+    responses: {
+      200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
+      304: NOT_MODIFIED,
+    },
   },
-});
+  { errors: ["validation"], middleware: [readCache()] },
+);
 
-const replaceRoute = createRoute({
-  method: "put",
-  path: "/api/games/{id}",
-  tags,
-  summary: "Replace a game",
-  description: "Full update: optional fields left out are cleared. With `If-Match`, only if the game still has that ETag (else 412).",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:write")],
-  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GameInputSchema) } },
-  responses: {
-    200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) },
-    ...UPDATE_ERRORS,
+const getRoute = apiRoute(
+  "games:read",
+  {
+    method: "get",
+    path: "/api/games/{id}",
+    tags,
+    summary: "Get one game",
+    request: { query: NO_QUERY, params: ID_PARAMS },
+    responses: {
+      200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema) },
+      304: NOT_MODIFIED,
+    },
   },
-});
+  { errors: ["validation", "not-found"], middleware: [readCache()] },
+);
 
-const patchRoute = createRoute({
-  method: "patch",
-  path: "/api/games/{id}",
-  tags,
-  summary: "Update some fields of a game",
-  description:
-    "Sets only the fields sent; concurrent PATCHes of different fields all apply. With `If-Match`, only if the game still has that ETag (else 412).",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:write")],
-  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema, body: { required: true, content: json(GamePatchSchema) } },
-  responses: {
-    200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) },
-    ...UPDATE_ERRORS,
+const createGameRoute = apiRoute(
+  "games:write",
+  {
+    method: "post",
+    path: "/api/games",
+    tags,
+    summary: "Create a game",
+    request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema) } },
+    responses: {
+      201: {
+        description: "Created",
+        headers: { ...GAME_WRITE_HEADERS, Location: { schema: { type: "string" }, description: "URL of the new game" } },
+        content: json(GameSchema),
+      },
+    },
   },
-});
+  { errors: ["validation", "malformed-json", "conflict", "payload-too-large", "unsupported-media-type"] },
+);
 
-const deleteRoute = createRoute({
-  method: "delete",
-  path: "/api/games/{id}",
-  tags,
-  summary: "Delete a game",
-  description: "With `If-Match`, only if the game still has that ETag (else 412).",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:write")],
-  request: { query: NO_QUERY, params: GameIdParamSchema, headers: IfMatchHeaderSchema },
-  responses: {
-    200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) },
-    ...errorResponses("validation", "not-found", "precondition-failed", ...AUTHENTICATED_ERRORS),
+/** PUT and PATCH: the same route but for the body and what the write does with it. */
+const updateRoute = <S extends z.ZodType>(method: "put" | "patch", summary: string, description: string, body: S) =>
+  apiRoute(
+    "games:write",
+    {
+      method,
+      path: "/api/games/{id}",
+      tags,
+      summary,
+      description,
+      request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema, body: { required: true, content: json(body) } },
+      responses: { 200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) } },
+    },
+    { errors: UPDATE_ERRORS },
+  );
+
+const IF_MATCH = "With `If-Match`, only if the game still has that ETag (else 412).";
+const replaceRoute = updateRoute("put", "Replace a game", `Full update: optional fields left out are cleared. ${IF_MATCH}`, GameInputSchema);
+const patchRoute = updateRoute(
+  "patch",
+  "Update some fields of a game",
+  `Sets only the fields sent; concurrent PATCHes of different fields all apply. ${IF_MATCH}`,
+  GamePatchSchema,
+);
+
+const deleteRoute = apiRoute(
+  "games:write",
+  {
+    method: "delete",
+    path: "/api/games/{id}",
+    tags,
+    summary: "Delete a game",
+    description: IF_MATCH,
+    request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema },
+    responses: { 200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) } },
   },
-});
+  { errors: ["validation", "not-found", "precondition-failed"] },
+);
 
 /** The `If-Match` a write was sent with. */
 const conditionOf = (header: { "If-Match"?: string | undefined }): WriteCondition => ({ ifMatch: parseIfMatch(header["If-Match"]) });

@@ -1,18 +1,14 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { FILE_STATUSES } from "../../db/schema";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { FILE_STATUSES } from "../../domain/ingest";
 import { ingestService } from "../../services/ingest";
 import type { AppEnv } from "../env";
-import { requireScope } from "../middleware/authenticate";
 import { encodeCursor, toPage } from "../pagination";
 import { WRITE_HEADERS } from "../schemas/headers";
-import { integerParam, NO_QUERY, resourceIdParams, strictQuery } from "../schemas/params";
+import { ID_PARAMS, integerParam, NO_QUERY, strictQuery } from "../schemas/params";
 import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
-import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
-import { API_KEY_SECURITY } from "./security";
+import { apiRoute, json } from "./api-route";
 
 const tags = ["Ingestion"];
-const json = <T>(schema: T) => ({ "application/json": { schema } });
-const idParam = resourceIdParams();
 /** Newest first; `cursor` comes from the previous page's `Link` header. */
 const newestFirst = {
   limit: integerParam(z.number().int().min(1).max(50)).default(20),
@@ -30,83 +26,88 @@ function olderPageLink(url: string, page: { rows: { id: number }[]; hasMore: boo
   return { Link: `<${next.pathname}${next.search}>; rel="next"` };
 }
 
-const populateRoute = createRoute({
-  method: "post",
-  path: "/api/games/populate",
-  tags,
-  summary: "Run an ingestion now",
-  description:
-    "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`. " +
-    "Each API key may start one scan per cooldown (`INGEST_POPULATE_COOLDOWN_SECONDS`, 60 s by default): a second call within it " +
-    "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("ingest:run")],
-  request: { query: NO_QUERY },
-  responses: {
-    202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema) },
-    ...errorResponses("bad-gateway", "service-unavailable", ...AUTHENTICATED_ERRORS),
+const populateRoute = apiRoute(
+  "ingest:run",
+  {
+    method: "post",
+    path: "/api/games/populate",
+    tags,
+    summary: "Run an ingestion now",
+    description:
+      "Scans the bucket and enqueues new files, exactly like the daily cron. Files are processed asynchronously: follow `statusUrl`. " +
+      "Each API key may start one scan per cooldown (`INGEST_POPULATE_COOLDOWN_SECONDS`, 60 s by default): a second call within it " +
+      "answers 429 with `Retry-After` (seconds until the key may scan again) and `statusUrl`, the run the key started.",
+    request: { query: NO_QUERY },
+    responses: {
+      202: { description: "Scan done, files enqueued", headers: { ...WRITE_HEADERS, Location: { schema: { type: "string" } } }, content: json(PopulateResultSchema) },
+    },
   },
-});
+  { errors: ["bad-gateway", "service-unavailable"] },
+);
 
-const listRunsRoute = createRoute({
-  method: "get",
-  path: "/api/ingest/runs",
-  tags,
-  summary: "List ingestion runs, newest first",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("ingest:read")],
-  request: { query: strictQuery(newestFirst) },
-  responses: {
-    200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema)) },
-    ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
+const listRunsRoute = apiRoute(
+  "ingest:read",
+  {
+    method: "get",
+    path: "/api/ingest/runs",
+    tags,
+    summary: "List ingestion runs, newest first",
+    request: { query: strictQuery(newestFirst) },
+    responses: {
+      200: { description: "Runs with totals over their files", headers: LIST_HEADERS, content: json(z.array(IngestRunSchema)) },
+    },
   },
-});
+  { errors: ["validation"] },
+);
 
-const getRunRoute = createRoute({
-  method: "get",
-  path: "/api/ingest/runs/{id}",
-  tags,
-  summary: "One ingestion run with its files",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("ingest:read")],
-  request: { query: NO_QUERY, params: idParam },
-  responses: {
-    200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema) },
-    ...errorResponses("validation", "not-found", ...AUTHENTICATED_ERRORS),
+const getRunRoute = apiRoute(
+  "ingest:read",
+  {
+    method: "get",
+    path: "/api/ingest/runs/{id}",
+    tags,
+    summary: "One ingestion run with its files",
+    request: { query: NO_QUERY, params: ID_PARAMS },
+    responses: {
+      200: { description: "The run", headers: WRITE_HEADERS, content: json(IngestRunDetailSchema) },
+    },
   },
-});
+  { errors: ["validation", "not-found"] },
+);
 
-const listFilesRoute = createRoute({
-  method: "get",
-  path: "/api/ingest/files",
-  tags,
-  summary: "Ledger rows, newest first",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("ingest:read")],
-  request: { query: strictQuery({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
-  responses: {
-    200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema)) },
-    ...errorResponses("validation", ...AUTHENTICATED_ERRORS),
+const listFilesRoute = apiRoute(
+  "ingest:read",
+  {
+    method: "get",
+    path: "/api/ingest/files",
+    tags,
+    summary: "Ledger rows, newest first",
+    request: { query: strictQuery({ ...newestFirst, status: z.enum(FILE_STATUSES).optional() }) },
+    responses: {
+      200: { description: "Files", headers: LIST_HEADERS, content: json(z.array(IngestFileSchema)) },
+    },
   },
-});
+  { errors: ["validation"] },
+);
 
-const retryRoute = createRoute({
-  method: "post",
-  path: "/api/ingest/files/{id}/retry",
-  tags,
-  summary: "Re-enqueue a failed, dead or stuck file",
-  description:
-    "Re-enqueues a failed or dead file, or a queued one whose message is lost (never sent, or sent longer ago than the resend bound: " +
-    "3 h with the production queue settings), with a fresh budget of attempts. Idempotent: a file processing, or queued with its message " +
-    "still in the queue, is returned unchanged and nothing is sent. A done file is a 409.",
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("ingest:run")],
-  request: { query: NO_QUERY, params: idParam },
-  responses: {
-    202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema) },
-    ...errorResponses("validation", "not-found", "conflict", "service-unavailable", ...AUTHENTICATED_ERRORS),
+const retryRoute = apiRoute(
+  "ingest:run",
+  {
+    method: "post",
+    path: "/api/ingest/files/{id}/retry",
+    tags,
+    summary: "Re-enqueue a failed, dead or stuck file",
+    description:
+      "Re-enqueues a failed or dead file, or a queued one whose message is lost (never sent, or sent longer ago than the resend bound: " +
+      "3 h with the production queue settings), with a fresh budget of attempts. Idempotent: a file processing, or queued with its message " +
+      "still in the queue, is returned unchanged and nothing is sent. A done file is a 409.",
+    request: { query: NO_QUERY, params: ID_PARAMS },
+    responses: {
+      202: { description: "The file, queued again", headers: WRITE_HEADERS, content: json(IngestFileSchema) },
+    },
   },
-});
+  { errors: ["validation", "not-found", "conflict", "service-unavailable"] },
+);
 
 const beforeId = (cursor: string | undefined, limit: number) => toPage({ limit, cursor }).afterId;
 

@@ -1,21 +1,19 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { PLATFORMS, type Platform } from "../../db/schema";
-import { MAX_COUNTED_MATCHES } from "../../repositories/games";
+import { PLATFORMS, type Platform } from "../../domain/game";
+import { MAX_COUNTED_MATCHES } from "../../domain/page";
 import { gamesService } from "../../services/games";
 import type { AppEnv } from "../env";
-import { requireScope } from "../middleware/authenticate";
 import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
 import { GameSchema } from "../schemas/game";
 import { PAGE_HEADERS } from "../schemas/headers";
 import { strictQuery } from "../schemas/params";
-import { AUTHENTICATED_ERRORS, errorResponses } from "../schemas/problem";
 import { text } from "../schemas/text";
-import { API_KEY_SECURITY } from "./security";
+import { apiRoute, json } from "./api-route";
 
 /** The longest search term: each extra character is one more trigram for the index to intersect. */
-export const MAX_SEARCH_TERM_LENGTH = 100;
+const MAX_SEARCH_TERM_LENGTH = 100;
 
 const criteria = {
   name: text()
@@ -35,39 +33,37 @@ const description =
   `With a name, \`X-Total-Count\` counts at most ${MAX_COUNTED_MATCHES} matches: beyond that it reads ${MAX_COUNTED_MATCHES} with \`X-Total-Count-Relation: gte\`.`;
 
 const responses = {
-  200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: { "application/json": { schema: z.array(GameSchema) } } },
+  200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
   304: { description: "Not modified (If-None-Match matched)" },
 };
 
-const searchGetRoute = createRoute({
-  method: "get",
-  path: "/api/games/search",
-  tags: ["Games"],
-  summary: "Search games (query string)",
-  description,
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:read"), readCache()],
-  request: { query: strictQuery({ ...pageQueryFields, ...criteria }) },
-  responses: { ...responses, ...errorResponses("validation", ...AUTHENTICATED_ERRORS) },
-});
+const searchGetRoute = apiRoute(
+  "games:read",
+  {
+    method: "get",
+    path: "/api/games/search",
+    tags: ["Games"],
+    summary: "Search games (query string)",
+    description,
+    request: { query: strictQuery({ ...pageQueryFields, ...criteria }) },
+    responses,
+  },
+  { errors: ["validation"], middleware: [readCache()] },
+);
 
-const searchPostRoute = createRoute({
-  method: "post",
-  path: "/api/games/search",
-  tags: ["Games"],
-  summary: "Search games (JSON body)",
-  description: `${description} Pagination parameters go in the query string.`,
-  security: API_KEY_SECURITY,
-  middleware: [requireScope("games:read"), readCache()],
-  request: {
-    query: strictQuery(pageQueryFields),
-    body: { required: false, content: { "application/json": { schema: SearchBodySchema } } },
+const searchPostRoute = apiRoute(
+  "games:read",
+  {
+    method: "post",
+    path: "/api/games/search",
+    tags: ["Games"],
+    summary: "Search games (JSON body)",
+    description: `${description} Pagination parameters go in the query string.`,
+    request: { query: strictQuery(pageQueryFields), body: { required: false, content: json(SearchBodySchema) } },
+    responses,
   },
-  responses: {
-    ...responses,
-    ...errorResponses("validation", "malformed-json", "payload-too-large", "unsupported-media-type", ...AUTHENTICATED_ERRORS),
-  },
-});
+  { errors: ["validation", "malformed-json", "payload-too-large", "unsupported-media-type"], middleware: [readCache()] },
+);
 
 async function search(
   c: Context<AppEnv>,

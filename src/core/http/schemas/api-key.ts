@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { SCOPES } from "../../auth/scopes";
-import type { ApiKeyRow } from "../../db/schema";
-import { resourceIdParams } from "./params";
+import { SCOPES } from "../../domain/scopes";
+import type { ApiKey } from "../../domain/api-key";
+import type { SameShape } from "../../domain/same-shape";
 import { text } from "./text";
 
 export const ApiKeySchema = z
@@ -27,10 +27,7 @@ export const ApiKeyInputSchema = z
   })
   .openapi("ApiKeyInput");
 
-export const ApiKeyIdParamSchema = resourceIdParams();
 
-/** The public view of a stored key: everything but its hash. */
-export function toApiKey(row: ApiKeyRow): z.infer<typeof ApiKeySchema> {
-  const { hash: _hash, ...visible } = row;
-  return { ...visible, scopes: visible.scopes as z.infer<typeof ApiKeySchema>["scopes"] };
-}
+// The wire shape is the domain's (src/core/domain/api-key.ts): if either side changes, this stops compiling.
+const _sameShape: SameShape<z.infer<typeof ApiKeySchema>, ApiKey> = true;
+void _sameShape;

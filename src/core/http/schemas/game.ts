@@ -1,7 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { PLATFORMS, type GameRow, type Platform } from "../../db/schema";
-import { storeIdProblem } from "../../db/store-id";
-import { resourceIdParams } from "./params";
+import { PLATFORMS, storeIdProblem, type Game as DomainGame, type GameInput as DomainGameInput, type GamePatch as DomainGamePatch, type Platform } from "../../domain/game";
+import type { SameShape } from "../../domain/same-shape";
 import { httpUrl, text } from "./text";
 
 const platform = z.enum(PLATFORMS).openapi({ example: "ios" });
@@ -25,17 +24,6 @@ export const GameSchema = z
   .openapi("Game");
 
 export type Game = z.infer<typeof GameSchema>;
-/** Columns of `games` that stay internal. */
-type InternalColumns = "sourceKey" | "sourceAt" | "sourceFileId";
-// The API shape is the row shape minus internal columns: if either side changes, this stops compiling.
-const _sameShape: [Game, Omit<GameRow, InternalColumns>] extends [Omit<GameRow, InternalColumns>, Game] ? true : never = true;
-void _sameShape;
-
-/** The API view of a stored game. */
-export function toGame(row: GameRow): Game {
-  const { sourceKey: _sourceKey, sourceAt: _sourceAt, sourceFileId: _sourceFileId, ...game } = row;
-  return game;
-}
 
 const optionalText = (max: number) => text().max(max).nullable().optional();
 
@@ -64,7 +52,6 @@ function checkStoreId(value: { platform?: Platform; storeId?: string }, ctx: z.R
 
 /** Body of POST /api/games and PUT /api/games/{id}: a whole game. */
 export const GameInputSchema = z.strictObject(writableFields).superRefine(checkStoreId).openapi("GameInput");
-export type GameInput = z.infer<typeof GameInputSchema>;
 
 /** Body of PATCH /api/games/{id}: any subset of the writable fields. */
 export const GamePatchSchema = z
@@ -76,9 +63,14 @@ export const GamePatchSchema = z
   })
   .superRefine(checkStoreId)
   .openapi("GamePatch");
-export type GamePatch = z.infer<typeof GamePatchSchema>;
 
-export const GameIdParamSchema = resourceIdParams();
+// The wire shapes are the domain's (src/core/domain/game.ts): if either side changes, this stops compiling.
+const _sameShapes: [
+  SameShape<Game, DomainGame>,
+  SameShape<z.infer<typeof GameInputSchema>, DomainGameInput>,
+  SameShape<z.infer<typeof GamePatchSchema>, DomainGamePatch>,
+] = [true, true, true];
+void _sameShapes;
 
 export const DeletedSchema = z.object({ id: z.number().int() }).openapi("Deleted");
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
-import { FILE_STATUSES, RUN_STATUSES, TRIGGERS, type IngestFileRow } from "../../db/schema";
+import { FILE_STATUSES, RUN_STATUSES, TRIGGERS, type IngestFile as DomainIngestFile, type IngestRun as DomainIngestRun } from "../../domain/ingest";
+import type { SameShape } from "../../domain/same-shape";
 
 const timestamp = z.string().openapi({ format: "date-time" });
 
@@ -72,19 +73,6 @@ export const PopulateResultSchema = z
 export type IngestFile = z.infer<typeof IngestFileSchema>;
 export type IngestRun = z.infer<typeof IngestRunSchema>;
 
-/** The public view of a ledger row: internal claim, lease and bookkeeping fields stay inside. */
-export function toIngestFile(row: IngestFileRow): IngestFile {
-  const {
-    sendClaim: _c,
-    sendClaimedAt: _ca,
-    leaseToken: _l,
-    leaseExpiresAt: _le,
-    deliveryId: _d,
-    // What they led to is in `status` and `lastError`.
-    abandonedAttempts: _a,
-    requeuedAt: _r,
-    overdueAlertedAt: _o,
-    ...visible
-  } = row;
-  return visible;
-}
+// The wire shapes are the domain's (src/core/domain/ingest.ts): if either side changes, this stops compiling.
+const _sameShapes: [SameShape<IngestFile, DomainIngestFile>, SameShape<IngestRun, DomainIngestRun>] = [true, true];
+void _sameShapes;

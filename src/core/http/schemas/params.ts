@@ -25,11 +25,10 @@ function integer(value: unknown, ctx: z.RefinementCtx): unknown {
 /** An integer query or path parameter; `schema` holds its bounds and is what OpenAPI shows. */
 export const integerParam = (schema: z.ZodNumber) => z.preprocess(integer, schema);
 
-/** The `{id}` of a resource path: a positive integer, written one way only. */
-export const resourceIdParams = () =>
-  z.object({
-    id: integerParam(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).openapi({ param: { name: "id", in: "path" }, example: 42 }),
-  });
+/** The `{id}` of a resource path (a game, a key, a run, a file): a positive integer, written one way only. */
+export const ID_PARAMS = z.object({
+  id: integerParam(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).openapi({ param: { name: "id", in: "path" }, example: 42 }),
+});
 
 type Once<T> = T extends z.ZodType ? z.ZodPipe<z.ZodTransform<unknown, unknown>, T> : never;
 

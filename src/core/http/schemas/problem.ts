@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PROBLEMS, type ProblemCode } from "../../errors";
+import { type FieldError, PROBLEMS, type ProblemCode, problemType } from "../../errors";
 
 export const FieldErrorSchema = z
   .object({
@@ -30,18 +30,118 @@ const RATE_LIMIT_HEADERS = {
   "RateLimit-Policy": { schema: { type: "string" as const }, description: 'Quota policy, e.g. `"per-key";q=1200;w=60`' },
 };
 
-const problemContent = { "application/problem+json": { schema: ProblemSchema } };
+interface ProblemExample {
+  /** When a client meets this problem; Swagger UI lists it in the example picker. */
+  summary: string;
+  instance: string;
+  detail: string;
+  errors?: FieldError[];
+  extensions?: Record<string, unknown>;
+}
+
+/**
+ * What each problem looks like on the wire, as the API words it (the details are the ones the
+ * code throws), so that /docs shows a 401 as a 401 rather than whichever example the schema
+ * happens to carry. Keyed by every code: a new code without an example does not typecheck.
+ */
+const PROBLEM_EXAMPLES: Record<ProblemCode, ProblemExample> = {
+  // Every /api route refuses unknown query parameters, so this one is true of each of them.
+  validation: {
+    summary: "Invalid input: one errors[] entry per body field, path or query parameter (here a misspelt parameter)",
+    instance: "/api/games",
+    detail: "Invalid query.limt",
+    errors: [{ location: "query", path: "limt", message: "is not a recognised query parameter", code: "unrecognized_key" }],
+  },
+  "malformed-json": {
+    summary: "The body is not JSON",
+    instance: "/api/games",
+    detail: "The body is not valid JSON: Expected property name or '}' in JSON at position 1",
+  },
+  unauthorized: {
+    summary: "No API key, or one that is unknown or revoked (the same answer for both)",
+    instance: "/api/games",
+    detail: "The API key is not recognised",
+  },
+  forbidden: {
+    summary: "The key lacks the route's scope",
+    instance: "/api/games",
+    detail: 'This route needs the "games:write" scope; the key has: games:read',
+    extensions: { requiredScope: "games:write", grantedScopes: ["games:read"] },
+  },
+  "not-found": { summary: "No such resource", instance: "/api/games/42", detail: "Game 42 does not exist" },
+  "method-not-allowed": {
+    summary: "The path exists, the method does not (Allow lists those that do)",
+    instance: "/api/games/42",
+    detail: "POST is not supported here; use GET, PUT, PATCH, DELETE",
+  },
+  conflict: {
+    summary: "The request clashes with the current state (e.g. a game with this platform and storeId exists)",
+    instance: "/api/games",
+    detail: "A game with platform ios and storeId 553834731 already exists (id 42)",
+  },
+  "precondition-failed": {
+    summary: "If-Match no longer matches: the game changed since that ETag was read",
+    instance: "/api/games/42",
+    detail: "Game 42 does not match If-Match: it changed since that ETag was read. GET it again and reapply the change",
+  },
+  "payload-too-large": { summary: "The body is over 64 KiB", instance: "/api/games", detail: "Request bodies are limited to 65536 bytes" },
+  "unsupported-media-type": {
+    summary: "The body is not sent as application/json",
+    instance: "/api/games",
+    detail: 'Send the body as application/json (got "text/plain")',
+  },
+  "rate-limited": {
+    summary: "Too many requests with this key (Retry-After says when to try again)",
+    instance: "/api/games",
+    detail: "Rate limit of 1200 requests per 60 s exceeded; retry in 12 s",
+  },
+  internal: { summary: "An unexpected failure (no internals are disclosed)", instance: "/api/games", detail: "The server failed to handle this request" },
+  "bad-gateway": {
+    summary: "S3 failed while the run listed the bucket",
+    instance: "/api/games/populate",
+    detail: "Ingestion run 12 failed while scanning the bucket: s3-403: ListObjectsV2 page 1 of s3://game-db-rankings/daily/: S3 answered 403 AccessDenied",
+  },
+  "service-unavailable": {
+    summary: "A platform service (queue, KV) refused the change; the detail says what to do",
+    instance: "/api/ingest/files/7/retry",
+    detail: "The ingest queue refused the message; the next scan or sweep will send it",
+  },
+};
+
+function problemExample(code: ProblemCode) {
+  const { summary, instance, detail, errors, extensions } = PROBLEM_EXAMPLES[code];
+  const { status, title } = PROBLEMS[code];
+  return {
+    summary,
+    value: {
+      type: problemType(code),
+      title,
+      status,
+      detail,
+      instance,
+      requestId: "8f14e45f-ceea-4e7a-9f0b-3c5d2a1b6e90",
+      ...extensions,
+      ...(errors ? { errors } : {}),
+    },
+  };
+}
+
+type ProblemContent = {
+  "application/problem+json": { schema: typeof ProblemSchema; examples: Record<string, ReturnType<typeof problemExample>> };
+};
 
 /** The OpenAPI `responses` entries for the given error codes (plus 429 and 500, always possible). */
 export function errorResponses(...codes: ProblemCode[]) {
   const all = new Set<ProblemCode>([...codes, "rate-limited", "internal"]);
-  const responses: Record<number, { description: string; content: typeof problemContent; headers?: object }> = {};
+  const responses: Record<number, { description: string; content: ProblemContent; headers?: object }> = {};
   for (const code of all) {
     const { status, title } = PROBLEMS[code];
     const prior = responses[status];
+    // One example per problem a status stands for (a 400 may be a validation error or bad JSON).
+    const examples = { ...prior?.content["application/problem+json"].examples, [code]: problemExample(code) };
     responses[status] = {
       description: prior ? `${prior.description}; ${title}` : title,
-      content: problemContent,
+      content: { "application/problem+json": { schema: ProblemSchema, examples } },
       ...(code === "rate-limited"
         ? { headers: { ...RATE_LIMIT_HEADERS, "Retry-After": { schema: { type: "integer" }, description: "Seconds to wait" } } }
         : {}),

@@ -62,7 +62,7 @@ export function createS3Client(config: S3Config, fetchFn: typeof fetch = fetch):
 
   /**
    * Signs and sends. The timeout covers the wait for the response headers only: a large body
-   * may take longer to stream, and its reader applies an idle timeout instead (see stream.ts).
+   * may take longer to stream, and its reader applies an idle timeout instead (parse/guarded-body.ts).
    */
   const send = async (url: URL, headers: Record<string, string>, what: string): Promise<Response> => {
     const signed = await aws.sign(url.toString(), { method: "GET", headers });

@@ -6,9 +6,11 @@
  */
 import { env } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { sha256Hex } from "../../../../src/core/auth/digest";
-import { call, createKey, sampleGame } from "../../../helpers/api";
-import { callDrained, randomIp, UUID, withTableHidden } from "../../../helpers/checks";
+import { sha256Hex } from "../../../../src/core/digest";
+import { call, callDrained, createKey } from "../../../helpers/api";
+import { withTableHidden } from "../../../helpers/checks";
+import { randomIp, sampleGame } from "../../../support/client";
+import { UUID } from "../../../support/patterns";
 
 const INFO = { ...env, LOG_LEVEL: "info" } as Env;
 const METHODS = ["log", "info", "warn", "error", "debug"] as const;

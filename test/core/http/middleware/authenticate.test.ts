@@ -1,13 +1,15 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../../src/core/auth/digest";
-import { generateApiKey } from "../../../../src/core/auth/key-format";
-import { SCOPES } from "../../../../src/core/auth/scopes";
-import { createApp } from "../../../../src/core/app";
+import { sha256Hex } from "../../../../src/core/digest";
+import { generateApiKey } from "../../../../src/core/domain/key-format";
+import { SCOPES } from "../../../../src/core/domain/scopes";
+import { createApp } from "../../../../src/core/http/app";
 import type { RateLimiter } from "../../../../src/core/ports";
-import { call, callJson, createKey, sampleGame, type CallOptions } from "../../../helpers/api";
-import { callDrained, countRows, expectProblem, insertKey, randomIp } from "../../../helpers/checks";
+import { call, callDrained, callJson, createKey } from "../../../helpers/api";
+import { countRows, insertKey } from "../../../helpers/checks";
 import { appWithFaultyKv } from "../../../helpers/faulty-app";
+import { type CallOptions, randomIp, sampleGame } from "../../../support/client";
+import { expectProblem } from "../../../support/problem";
 
 /**
  * Every /api route, the scope it needs, and a request that a caller holding that scope gets a
@@ -262,8 +264,8 @@ describe("KV trouble", () => {
   it("a KV that throws on every read and write: keyed requests are answered from D1, with a warn line per fallback", async () => {
     const { key, id } = await insertKey(["admin"], "kv-outage");
     const { fetch, faults, lines } = appWithFaultyKv();
-    faults.failReads = true;
-    faults.failWrites = () => true;
+    faults.fail("read");
+    faults.fail("write");
     const res = await fetch(`/api/keys/${id}`, key);
     expect(res.status, await res.clone().text()).toBe(200);
     expect(((await res.json()) as { id: number }).id).toBe(id);
@@ -277,10 +279,10 @@ describe("KV trouble", () => {
 
   it("the per-IP limit still guards the D1 lookups KV cannot spare", async () => {
     let counted = 0;
-    const refusing: RateLimiter = { limit: async () => (counted++, { allowed: false }) };
+    const refusing: RateLimiter = { limit: async () => (counted++, { allowed: false, remaining: 0, resetSeconds: 60 }) };
     const { key } = await insertKey(["admin"], "kv-outage-limited");
     const { fetch, faults } = appWithFaultyKv({ anonymous: refusing });
-    faults.failReads = true;
+    faults.fail("read");
     const problem = await expectProblem(await fetch("/api/keys", key), 429, "rate-limited");
     expect(problem.detail).toMatch(/Rate limit/);
     expect(counted).toBe(1);

@@ -1,9 +1,11 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { callJson, createKey } from "../../../helpers/api";
-import { waitFor } from "../../../helpers/checks";
-import { callSettled as send, DATA_VERSION_KEY, generatedRows, sampleGame, seedRows, type Settled } from "../../../helpers/games";
+import { callJson, callSettled as send, createKey, type Settled } from "../../../helpers/api";
+import { generatedRows, seedRows } from "../../../helpers/games";
 import { cacheFaults, isolateDeps } from "../../../support/limited-env";
+import { waitFor } from "../../../support/wait";
+import { sampleGame } from "../../../support/client";
+import { DATA_VERSION_KEY } from "../../../../src/core/data/data-version";
 
 // Every request here goes through `callSettled`, which waits for the deferred cache write of a
 // MISS before returning, so "the next request is a HIT" does not depend on timing.

@@ -1,10 +1,13 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { sha256Hex } from "../../../../src/core/auth/digest";
-import { isWellFormedApiKey } from "../../../../src/core/auth/key-format";
-import { call, callJson, createKey, sampleGame } from "../../../helpers/api";
-import { callDrained, countRows, expectProblem, insertKey, waitFor } from "../../../helpers/checks";
+import { sha256Hex } from "../../../../src/core/digest";
+import { isWellFormedApiKey } from "../../../../src/core/domain/key-format";
+import { call, callDrained, callJson, createKey } from "../../../helpers/api";
+import { countRows, insertKey } from "../../../helpers/checks";
 import { appWithFaultyKv } from "../../../helpers/faulty-app";
+import { sampleGame } from "../../../support/client";
+import { expectProblem } from "../../../support/problem";
+import { waitFor } from "../../../support/wait";
 
 interface ApiKeyView {
   id: number;
@@ -172,7 +175,7 @@ describe("DELETE /api/keys/{id}", () => {
     const waits: number[] = [];
     const { fetch, faults, lines } = appWithFaultyKv({ authenticator: { sleep: async (ms) => void waits.push(ms) } });
     const { id, key, hash } = await insertKey(["games:read"], "kv-refuses-revocation");
-    faults.failWrites = (k) => k === `auth-revoked:${hash}`;
+    faults.fail("write", { keys: (k) => k === `auth-revoked:${hash}` });
     const res = await fetch(`/api/keys/${id}`, env.ADMIN_API_KEY, { method: "DELETE" });
     expect(res.headers.get("Retry-After")).toBe("5");
     const problem = await expectProblem(res, 503, "service-unavailable");
@@ -185,7 +188,7 @@ describe("DELETE /api/keys/{id}", () => {
     // The isolate that served the DELETE already refuses the key.
     await expectProblem(await fetch("/api/games", key), 401, "unauthorized");
 
-    faults.failWrites = () => false;
+    faults.clear();
     const again = await fetch(`/api/keys/${id}`, env.ADMIN_API_KEY, { method: "DELETE" });
     expect(again.status).toBe(200);
     expect(((await again.json()) as ApiKeyView).revokedAt).toBe(revokedAt);

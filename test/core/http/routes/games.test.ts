@@ -1,14 +1,9 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import {
-  call,
-  callJson,
-  createGame,
-  expectProblem,
-  sampleGame,
-  snapshot,
-  uniqueIosStoreId,
-} from "../../../helpers/games";
+import { snapshot } from "../../../helpers/games";
+import { call, callJson, createGame } from "../../../helpers/api";
+import { expectProblem } from "../../../support/problem";
+import { sampleGame, uniqueIosStoreId } from "../../../support/client";
 
 const ORIGINAL_FIELDS = ["id", "publisherId", "name", "platform", "storeId", "bundleId", "appVersion", "isPublished", "createdAt", "updatedAt"];
 const NEW_FIELDS = ["publisherName", "iconUrl", "rank"];
@@ -24,6 +19,9 @@ async function expectRejected(path: string, init: Parameters<typeof call>[1], st
   expect(await snapshot()).toEqual(before);
   return problem;
 }
+
+/** The optional fields of a game written without them: cleared. */
+const CLEARED = { publisherId: null, publisherName: null, bundleId: null, appVersion: null, isPublished: false, iconUrl: null, rank: null };
 
 describe("POST /api/games", () => {
   it("creates a game: 201, Location of the new game, the original camelCase fields plus publisherName, iconUrl, rank", async () => {
@@ -47,18 +45,7 @@ describe("POST /api/games", () => {
   it("stores absent optional fields as null and isPublished as false", async () => {
     const { storeId } = freshGame();
     const { body } = await callJson("/api/games", 201, { body: { name: "Bare", platform: "ios", storeId } });
-    expect(body).toMatchObject({
-      name: "Bare",
-      platform: "ios",
-      storeId,
-      publisherId: null,
-      publisherName: null,
-      bundleId: null,
-      appVersion: null,
-      isPublished: false,
-      iconUrl: null,
-      rank: null,
-    });
+    expect(body).toMatchObject({ name: "Bare", platform: "ios", storeId, ...CLEARED });
   });
 
   it("ignores the read-only id, createdAt and updatedAt sent in the body", async () => {
@@ -117,7 +104,7 @@ describe("storeId must fit the platform", () => {
   ])("rejects %s storeId %j with a field error on storeId", async (platform, storeId) => {
     const problem = await expectRejected("/api/games", { body: sampleGame({ platform, storeId }) });
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "body", path: "storeId" }));
-    expect(problem.errors.every((e: any) => e.path === "storeId")).toBe(true);
+    expect(problem.errors!.every((e: any) => e.path === "storeId")).toBe(true);
   });
 });
 
@@ -162,7 +149,7 @@ describe("validation errors per field and per wrong type", () => {
     const problem = await expectRejected("/api/games", { body: freshGame({ [field]: value }) });
     expect(problem.type).toBe("urn:game-db:problem:validation");
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "body", path: field }));
-    expect(problem.errors.every((e: any) => e.location === "body" && e.path === field && typeof e.message === "string")).toBe(true);
+    expect(problem.errors!.every((e: any) => e.location === "body" && e.path === field && typeof e.message === "string")).toBe(true);
   });
 
   // Every PATCH below is refused (and expectRejected proves it), so they can share one game.
@@ -174,7 +161,7 @@ describe("validation errors per field and per wrong type", () => {
   it.each(cases)("PATCH: %s as %s → 400 with a body error on that field", async (field, _what, value) => {
     const problem = await expectRejected(`/api/games/${patchTarget.id}`, { method: "PATCH", body: { [field]: value } });
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "body", path: field }));
-    expect(problem.errors.every((e: any) => e.path === field)).toBe(true);
+    expect(problem.errors!.every((e: any) => e.path === field)).toBe(true);
   });
 
   it("accepts the boundary values of every rule", async () => {
@@ -203,7 +190,7 @@ describe("validation errors per field and per wrong type", () => {
 
   it("POST with an empty object names every required field", async () => {
     const problem = await expectRejected("/api/games", { body: {} });
-    const paths = problem.errors.map((e: any) => e.path).sort();
+    const paths = problem.errors!.map((e: any) => e.path).sort();
     expect(paths).toEqual(["name", "platform", "storeId"]);
   });
 
@@ -219,7 +206,7 @@ describe("validation errors per field and per wrong type", () => {
 
   it("reports every bad field of one request at once", async () => {
     const problem = await expectRejected("/api/games", { body: freshGame({ name: 1, rank: 0, iconUrl: "nope", extra: 1 }) });
-    const paths = new Set(problem.errors.map((e: any) => e.path));
+    const paths = new Set(problem.errors!.map((e: any) => e.path));
     expect(paths).toEqual(new Set(["name", "rank", "iconUrl", "extra"]));
   });
 });
@@ -249,18 +236,7 @@ describe("PUT /api/games/{id}", () => {
       method: "PUT",
       body: { name: "Renamed", platform: "ios", storeId: game.storeId },
     });
-    expect(body).toEqual({
-      ...game,
-      name: "Renamed",
-      publisherId: null,
-      publisherName: null,
-      bundleId: null,
-      appVersion: null,
-      isPublished: false,
-      iconUrl: null,
-      rank: null,
-      updatedAt: body.updatedAt,
-    });
+    expect(body).toEqual({ ...game, name: "Renamed", ...CLEARED, updatedAt: body.updatedAt });
     expect(body.updatedAt >= game.updatedAt).toBe(true);
     expect((await callJson(`/api/games/${game.id}`, 200)).body).toEqual(body);
   });
@@ -300,7 +276,7 @@ describe("PUT /api/games/{id}", () => {
   it("validates the whole body: a missing required field is a 400", async () => {
     const game = await createGame({ storeId: uniqueIosStoreId() });
     const problem = await expectRejected(`/api/games/${game.id}`, { method: "PUT", body: { name: "Only a name" } });
-    expect(problem.errors.map((e: any) => e.path).sort()).toEqual(["platform", "storeId"]);
+    expect(problem.errors!.map((e: any) => e.path).sort()).toEqual(["platform", "storeId"]);
   });
 
   it("400 for a non-numeric id", async () => {
@@ -453,7 +429,7 @@ describe("validation messages", () => {
       const res = await call("/api/games", { body });
       expect(res.status, path).toBe(400);
       const problem = (await res.json()) as { errors: { path: string; message: string }[] };
-      expect(problem.errors.find((e) => e.path === path)?.message, path).toBe(message);
+      expect(problem.errors!.find((e) => e.path === path)?.message, path).toBe(message);
     }
   });
 });

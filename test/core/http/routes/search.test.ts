@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, callJson, createGame, expectProblem, nextLink, seedRows, walk, type SeedRow } from "../../../helpers/games";
+import { seedRows, type SeedRow } from "../../../helpers/games";
+import { call, callJson, createGame, nextLink, walk } from "../../../helpers/api";
+import { expectProblem } from "../../../support/problem";
 
 /**
  * One fixed catalogue per file, seeded before any read (so no cached read predates it). Tests
@@ -110,9 +112,9 @@ describe("platform: exact match", () => {
   });
 
   it.each(["IOS", "Android", "windows", "i"])("400 for platform %j, in the query and in the body", async (platform) => {
-    const viaGet = await expectProblem(await call(`/api/games/search?platform=${platform}`));
+    const viaGet = await expectProblem(await call(`/api/games/search?platform=${platform}`), 400);
     expect(viaGet.errors).toContainEqual(expect.objectContaining({ location: "query", path: "platform" }));
-    const viaPost = await expectProblem(await call("/api/games/search", { body: { platform } }));
+    const viaPost = await expectProblem(await call("/api/games/search", { body: { platform } }), 400);
     expect(viaPost.errors).toContainEqual(expect.objectContaining({ location: "body", path: "platform" }));
   });
 });
@@ -229,20 +231,20 @@ describe("no criteria → everything, paged", () => {
 
 describe("bad search requests", () => {
   it("400 for an unknown body field, with its name", async () => {
-    const problem = await expectProblem(await call("/api/games/search", { body: { name: "craft", title: "x" } }));
+    const problem = await expectProblem(await call("/api/games/search", { body: { name: "craft", title: "x" } }), 400);
     expect(problem.errors).toEqual([expect.objectContaining({ location: "body", path: "title", code: "unrecognized_key" })]);
   });
 
   it("400 for a name of the wrong type or over 100 characters", async () => {
-    const wrongType = await expectProblem(await call("/api/games/search", { body: { name: 42 } }));
+    const wrongType = await expectProblem(await call("/api/games/search", { body: { name: 42 } }), 400);
     expect(wrongType.errors).toContainEqual(expect.objectContaining({ location: "body", path: "name" }));
-    const tooLong = await expectProblem(await call(`/api/games/search?name=${"a".repeat(101)}`));
+    const tooLong = await expectProblem(await call(`/api/games/search?name=${"a".repeat(101)}`), 400);
     expect(tooLong.errors).toContainEqual(expect.objectContaining({ location: "query", path: "name" }));
   });
 
   it("400 for a body that is not an object", async () => {
-    await expectProblem(await call("/api/games/search", { body: ["craft"] }));
-    await expectProblem(await call("/api/games/search", { body: "craft" }));
+    await expectProblem(await call("/api/games/search", { body: ["craft"] }), 400);
+    await expectProblem(await call("/api/games/search", { body: "craft" }), 400);
   });
 });
 

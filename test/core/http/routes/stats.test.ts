@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, callJson, createKey, sampleGame } from "../../../helpers/api";
+import { call, callJson, createKey } from "../../../helpers/api";
+import { sampleGame } from "../../../support/client";
 
 async function recordIngestion(finishedAt: string) {
   await env.DB.prepare("INSERT INTO ingest_runs (trigger, status, started_at) VALUES ('cron', 'succeeded', ?)").bind(finishedAt).run();
