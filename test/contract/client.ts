@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { all, createGameDbClient, ok, pages, ProblemError, type GameInput } from "../../clients/typescript/src/index";
+import { problemType } from "../../src/core/errors";
 import { apiClient, sampleGame } from "../support/client";
 import { uniqueTag, type ContractTarget } from "./target";
 
@@ -39,7 +40,7 @@ export function clientContract(target: ContractTarget) {
       // Without ok(): openapi-fetch's own { data, error, response }.
       const raw = await gameDb.GET("/api/games/{id}", { params: { path: { id: 987_654_321 } } });
       expect(raw.data).toBeUndefined();
-      expect(raw.error).toMatchObject({ status: 404, type: "urn:game-db:problem:not-found" });
+      expect(raw.error).toMatchObject({ status: 404, type: problemType("not-found") });
     });
 
     it("pages() follows Link to the last page, all() collects the items, each page's response has its headers", async () => {

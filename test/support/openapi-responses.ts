@@ -102,11 +102,13 @@ export function createResponseValidator(document: OpenApiDocument) {
     else if (!path.startsWith("/api/") && status !== 404 && status !== 405 && status !== 429) problems.push(`no operation in the document, and ${status} is not the API's 404, 405 or 429`);
     if (status === 405 && !headers.get("Allow")) problems.push("405 without Allow");
     if (mediaType(headers.get("Content-Type")) !== "application/problem+json") problems.push(`Content-Type ${headers.get("Content-Type")} is not application/problem+json`);
-    else problems.push(...bodyProblems("/components/schemas/Problem", body, status));
+    else problems.push(...bodyProblems("/components/schemas/Problem", "application/problem+json", body, status));
     return { label, problems };
   }
 
-  function bodyProblems(location: string, body: string, status: number): string[] {
+  function bodyProblems(location: string, type: string, body: string, status: number): string[] {
+    // A body that is not JSON (the error catalogue's HTML pages) is held to its schema as text.
+    if (!/^application\/(?:[\w.-]+\+)?json$/.test(type)) return schemaProblems(location, body, "body");
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
@@ -164,7 +166,7 @@ export function createResponseValidator(document: OpenApiDocument) {
     } else if (!type || !response.content[type]) {
       problems.push(`Content-Type ${headers.get("Content-Type")} is not documented (documented: ${Object.keys(response.content).join(", ")})`);
     } else if (response.content[type]!.schema) {
-      problems.push(...bodyProblems(`${location}/${pointer("content", type, "schema")}`, body, status));
+      problems.push(...bodyProblems(`${location}/${pointer("content", type, "schema")}`, type, body, status));
     }
     return { label, problems };
   }

@@ -246,6 +246,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/problems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The error catalogue: every problem type
+         * @description No API key needed. An HTML page listing every problem `type` the API answers with, each linking to its own page.
+         */
+        get: operations["listProblemTypes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/problems/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One problem type: what it means and what to do
+         * @description No API key needed. The page a problem's `type` (`/problems/<code>`, relative to the API's URL) resolves to: its status, title, explanation, what to do, and an example.
+         */
+        get: operations["getProblemType"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -281,7 +321,10 @@ export interface components {
         };
         /** @description RFC 9457 problem details */
         Problem: {
-            /** @example urn:game-db:problem:validation */
+            /**
+             * @description The problem type: a URI reference to its page in the error catalogue (resolve it against the request's URL), which explains the error and what to do. The same string in every environment: compare it to identify the problem. All types: GET /problems
+             * @example /problems/validation
+             */
             type: string;
             title: string;
             status: number;
@@ -3418,6 +3461,204 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["Health"];
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProblemTypes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The catalogue (HTML) */
+            200: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    /** @description `public, max-age=3600`: the pages change only with a deployment */
+                    "Cache-Control": string;
+                    /** @description No scripts, no other sources, no framing */
+                    "Content-Security-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example <!doctype html>
+                     *     <html lang="en">…<h1>Problem types</h1>…</html>
+                     */
+                    "text/html": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Seconds to wait */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProblemType: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The problem's code: the last segment of its `type` */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The problem type's page (HTML) */
+            200: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    /** @description `public, max-age=3600`: the pages change only with a deployment */
+                    "Cache-Control": string;
+                    /** @description No scripts, no other sources, no framing */
+                    "Content-Security-Policy": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example <!doctype html>
+                     *     <html lang="en">…<h1>Request validation failed</h1>…</html>
+                     */
+                    "text/html": string;
+                };
+            };
+            /** @description Not modified (If-None-Match matched) */
+            304: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Entity tag; send it back in If-None-Match for a 304 */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Resource not found */
+            404: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Seconds to wait */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };

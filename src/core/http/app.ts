@@ -12,6 +12,7 @@ import { apiKeysRoutes } from "./routes/api-keys";
 import { docsRoutes } from "./routes/docs";
 import { gamesRoutes } from "./routes/games";
 import { healthRoutes } from "./routes/health";
+import { problemsRoutes } from "./routes/problems";
 import { ingestRoutes } from "./routes/ingest";
 import { searchRoutes } from "./routes/search";
 import { statsRoutes } from "./routes/stats";
@@ -32,7 +33,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", requestId(), accessLog());
   app.use("/api/*", authenticateApiKey(), limitByApiKey(), jsonBodyGuard());
-  for (const path of ["/health", "/openapi.json", "/docs"]) app.use(path, limitByClientIp());
+  for (const path of ["/health", "/openapi.json", "/docs", "/problems", "/problems/*"]) app.use(path, limitByClientIp());
 
   registerSecuritySchemes(app);
   // Search first: `/api/games/search` must not be taken for `/api/games/{id}`.
@@ -43,6 +44,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", statsRoutes);
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
+  app.route("/", problemsRoutes);
   app.doc31("/openapi.json", OPENAPI_CONFIG);
 
   app.notFound(notFoundHandler(app));

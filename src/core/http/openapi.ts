@@ -29,7 +29,8 @@ export const OPENAPI_CONFIG = {
     title: "Game DB API",
     version: "1.0.0",
     description:
-      "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). Errors are RFC 9457 problem+json. " +
+      "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). " +
+      "Errors are RFC 9457 problem+json; each problem's `type` (`/problems/<code>`, relative to the API's URL) is a page explaining the error and what to do, listed at /problems. " +
       "A typed TypeScript client generated from this document is in the repository (`clients/typescript`).",
     license: LICENSE,
     contact: { name: "Game DB maintainers (docs/RUNBOOK.md)" },
@@ -47,7 +48,7 @@ export const OPENAPI_CONFIG = {
         "The daily S3 ingestion: start a run now, follow runs and the ledger of files, retry a failed or dead file (scopes `ingest:read`, `ingest:run`).",
     },
     { name: "API keys", description: "Create, list and revoke the API keys teams call the API with (scope `admin`)." },
-    { name: "Operations", description: "Health check and figures for dashboards." },
+    { name: "Operations", description: "Health check, figures for dashboards, and the catalogue of problem types." },
   ],
 } satisfies DocumentConfig;
 

@@ -108,6 +108,8 @@ describe("GET /openapi.json", () => {
       "DELETE /api/keys/{id}": "revokeApiKey",
       "GET /api/stats": "getStats",
       "GET /health": "getHealth",
+      "GET /problems": "listProblemTypes",
+      "GET /problems/{code}": "getProblemType",
     };
     for (const [operation, id] of Object.entries(stable)) {
       expect(operations.find((o) => `${o.method} ${o.path}` === operation)?.op.operationId, operation).toBe(id);
@@ -130,7 +132,7 @@ describe("GET /openapi.json", () => {
 
   it("marks the public operations public (security: []) and only those", () => {
     const publicOps = operations.filter((o) => !o.path.startsWith("/api/"));
-    expect(publicOps.map((o) => `${o.method} ${o.path}`)).toEqual(["GET /health"]);
+    expect(publicOps.map((o) => `${o.method} ${o.path}`)).toEqual(["GET /health", "GET /problems", "GET /problems/{code}"]);
     for (const { op } of publicOps) expect(op.security).toEqual([]);
   });
 
@@ -196,7 +198,7 @@ describe("GET /openapi.json", () => {
         expect(examples.length, label).toBe(declared.length);
         const shown = examples.map((example) => {
           const body = example as { type: string; title: string; status: number; detail: string; requestId: string };
-          const code = body.type.replace(/^urn:game-db:problem:/, "") as ProblemCode;
+          const code = body.type.replace(/^\/problems\//, "") as ProblemCode;
           expect(body.type, label).toBe(problemType(code));
           expect(PROBLEMS[code], label).toBeDefined();
           expect(body.status, label).toBe(Number(status));
