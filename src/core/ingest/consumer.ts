@@ -10,7 +10,7 @@ import { createLedger } from "../data/ledger";
 import { createLedgerReads } from "../data/ledger-reads";
 import { formatCount, INGEST_LIMITS, limitExceeded, stagingBudget } from "./limits";
 import { IngestMessageSchema, type IngestMessage } from "../domain/ingest";
-import { fileRecords } from "./parse/file-records";
+import { fileRecordBatches } from "./parse/file-records";
 import { guardedChunks, gunzipIfNeeded } from "./parse/guarded-body";
 import { toGameRecord } from "./record";
 
@@ -146,16 +146,20 @@ async function stageFile(message: IngestMessage, lease: string, deps: IngestDeps
   };
 
   try {
-    for await (const record of fileRecords(chunks, what, { maxRecordBytes: limits.maxRecordBytes })) {
-      if (++recordsSeen > limits.maxRecords) {
-        throw limitExceeded("too-many-records", `${what}: more than ${formatCount(limits.maxRecords)} records, the cap per file`);
-      }
-      const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
-      if (result.ok) {
-        await stage(payloads.add(stagingJson(result.game)));
-      } else {
-        recordsRejected++;
-        if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+    // A chunk's records at a time; a staging statement is awaited only when a payload is full.
+    for await (const records of fileRecordBatches(chunks, what, { maxRecordBytes: limits.maxRecordBytes })) {
+      for (const record of records) {
+        if (++recordsSeen > limits.maxRecords) {
+          throw limitExceeded("too-many-records", `${what}: more than ${formatCount(limits.maxRecords)} records, the cap per file`);
+        }
+        const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
+        if (result.ok) {
+          const full = payloads.add(stagingJson(result.game));
+          if (full !== undefined) await stage(full);
+        } else {
+          recordsRejected++;
+          if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+        }
       }
     }
     await stage(payloads.take());
