@@ -68,7 +68,13 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-ingestContract(target, { reset: () => harnessCall("reset", { method: "POST" }).then(() => undefined), putObject });
+async function etagOf(key: string) {
+  const res = await fetch(`http://127.0.0.1:${s3!.port}/${BUCKET}/${key.split("/").map(encodeURIComponent).join("/")}`, { method: "HEAD" });
+  if (!res.ok) throw new Error(`HEAD ${key}: ${res.status}`);
+  return res.headers.get("ETag")!.replace(/"/g, "");
+}
+
+ingestContract(target, { reset: () => harnessCall("reset", { method: "POST" }).then(() => undefined), putObject, etagOf, bucket: BUCKET });
 
 describe("[deno] ingestion adapters", () => {
   it("signs every S3 call with SigV4 (aws4fetch, unchanged) and pins downloads to the listed ETag", async () => {

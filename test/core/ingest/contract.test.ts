@@ -3,9 +3,10 @@
 // test/node/deno-ingest.test.ts.
 import { env, SELF } from "cloudflare:test";
 import { putObject, resetIngestState } from "../../helpers/ingest";
+import { headObject } from "../../helpers/s3-events";
 import { ingestContract } from "../../contract/index";
 
 ingestContract(
   { runtime: "workers", fetch: (request) => SELF.fetch(request), origin: "http://game-db.test", adminKey: env.ADMIN_API_KEY },
-  { reset: resetIngestState, putObject: (key, body) => putObject(key, body) },
+  { reset: resetIngestState, putObject: (key, body) => putObject(key, body), etagOf: async (key) => (await headObject(key)).etag, bucket: env.S3_BUCKET },
 );
