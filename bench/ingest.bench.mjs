@@ -1139,6 +1139,13 @@ async function main() {
   }
 }
 
+/** The bench entry of the Worker, bundled under a one-instance scenario's `tmp`. */
+async function bundledEntry(tmp) {
+  const bundleDir = path.join(tmp, "bundle");
+  await mkdir(bundleDir, { recursive: true });
+  return prepareWorker(bundleDir);
+}
+
 /** Stops a one-instance scenario's Worker and s3rver and removes its files (unless --keep). */
 async function stopScenario(worker, s3, tmp) {
   await worker?.mf.dispose().catch(() => undefined);
@@ -1162,9 +1169,7 @@ async function runLarge(started, env, gitRevision, command) {
   let s3;
   let worker;
   try {
-    const bundleDir = path.join(tmp, "bundle");
-    await mkdir(bundleDir, { recursive: true });
-    const entry = await prepareWorker(bundleDir);
+    const entry = await bundledEntry(tmp);
     const { nodeParser } = await bundleProductCode(path.join(tmp, "stages"));
     const name = `slim-${LARGE}.ndjson`;
     const file = path.join(tmp, name);
@@ -1280,9 +1285,7 @@ async function runEvents(started, env, gitRevision, command) {
   let s3;
   let worker;
   try {
-    const bundleDir = path.join(tmp, "bundle");
-    await mkdir(bundleDir, { recursive: true });
-    const entry = await prepareWorker(bundleDir);
+    const entry = await bundledEntry(tmp);
     const samples = loadSampleGroups();
     s3 = await spawnLocalS3({ dir: path.join(tmp, "s3"), bucket: BUCKET });
     worker = await startWorker(entry, s3.port, null);
