@@ -3,16 +3,18 @@ import { gameWritesContract } from "./game-writes";
 import { gamesContract } from "./games";
 import { inputContract } from "./input";
 import { keysContract } from "./keys";
+import { problemsContract } from "./problems";
 import type { ContractTarget } from "./target";
 
 export { ingestContract, type IngestSource } from "./ingest";
 export type { ContractTarget } from "./target";
 
-/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input). */
+/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input, the error catalogue). */
 export function apiContract(target: ContractTarget) {
   gamesContract(target);
   gameWritesContract(target);
   keysContract(target);
   errorsContract(target);
   inputContract(target);
+  problemsContract(target);
 }

@@ -27,7 +27,7 @@ export async function expectProblem(res: Response, status: number, code?: string
   const body = JSON.parse(text) as Problem;
   expect(body).toEqual(
     expect.objectContaining({
-      type: expect.stringMatching(/^urn:game-db:problem:[a-z-]+$/),
+      type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
       title: expect.any(String),
       status,
       detail: expect.any(String),
@@ -36,6 +36,6 @@ export async function expectProblem(res: Response, status: number, code?: string
     }),
   );
   expect(body.requestId).toBeTruthy();
-  if (code) expect(body.type).toBe(`urn:game-db:problem:${code}`);
+  if (code) expect(body.type).toBe(`/problems/${code}`);
   return body;
 }

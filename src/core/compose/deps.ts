@@ -5,18 +5,21 @@ import type { IngestMessage } from "../domain/ingest";
 import type { AppDeps } from "../http/env";
 import { createS3Client } from "../ingest/s3/s3-client";
 import { createLogger, type LogFields } from "../log";
-import type { KeyValueStore, MessageQueue, RateLimiter, RateLimitPolicy } from "../ports";
+import { guardedMetrics } from "../metrics";
+import type { KeyValueStore, MessageQueue, Metrics, RateLimiter, RateLimitPolicy } from "../ports";
 import { createAuthenticator } from "../services/auth/authenticator";
 
 /**
  * What a platform brings (src/platform/cloudflare, src/platform/deno): its database, key-value
- * store, queue producer and rate limiting, behind the core's ports. Everything else is built
+ * store, queue producer, metrics sink and rate limiting, behind the core's ports. Everything else is built
  * here, once, the same way on every runtime.
  */
 export interface PlatformPorts {
   db: Database;
   kv: KeyValueStore;
   ingestQueue: MessageQueue<IngestMessage>;
+  /** Where data points go (Workers Analytics Engine; a log line per point on Deno). */
+  metrics: Metrics;
   /** A limiter enforcing `policy`, counting in the windows of `now`. */
   rateLimiter(policy: RateLimitPolicy, now: () => Date): RateLimiter;
 }
@@ -50,6 +53,7 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
     },
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
     log,
+    metrics: guardedMetrics(ports.metrics, log),
     // SigV4 over the runtime's global fetch (aws4fetch), on every runtime.
     s3: createS3Client(config.ingest.s3),
     ingestQueue: ports.ingestQueue,

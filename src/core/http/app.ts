@@ -11,6 +11,7 @@ import { apiKeysRoutes } from "./routes/api-keys";
 import { docsRoutes } from "./routes/docs";
 import { gamesRoutes } from "./routes/games";
 import { healthRoutes } from "./routes/health";
+import { problemsRoutes } from "./routes/problems";
 import { ingestRoutes } from "./routes/ingest";
 import { searchRoutes } from "./routes/search";
 import { statsRoutes } from "./routes/stats";
@@ -20,7 +21,7 @@ const OPENAPI_INFO = {
   title: "Game DB API",
   version: "1.0.0",
   description:
-    "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). Errors are RFC 9457 problem+json.",
+    "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). Errors are RFC 9457 problem+json; each problem's `type` (`/problems/<code>`, relative to the API's URL) is a page explaining the error and what to do, listed at /problems.",
 };
 
 /**
@@ -38,7 +39,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", requestId(), accessLog());
   app.use("/api/*", authenticateApiKey(), limitByApiKey(), jsonBodyGuard());
-  for (const path of ["/health", "/openapi.json", "/docs"]) app.use(path, limitByClientIp());
+  for (const path of ["/health", "/openapi.json", "/docs", "/problems", "/problems/*"]) app.use(path, limitByClientIp());
 
   registerSecuritySchemes(app);
   // Search first: `/api/games/search` must not be taken for `/api/games/{id}`.
@@ -49,6 +50,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.route("/", statsRoutes);
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
+  app.route("/", problemsRoutes);
   app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "Ingestion" }, { name: "API keys" }, { name: "Operations" }] });
 
   app.notFound(notFoundHandler(app));

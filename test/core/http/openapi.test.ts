@@ -113,7 +113,7 @@ describe("GET /openapi.json", () => {
         expect(examples.length, label).toBe(declared.length);
         const shown = examples.map((example) => {
           const body = example as { type: string; title: string; status: number; detail: string; requestId: string };
-          const code = body.type.replace(/^urn:game-db:problem:/, "") as ProblemCode;
+          const code = body.type.replace(/^\/problems\//, "") as ProblemCode;
           expect(body.type, label).toBe(problemType(code));
           expect(PROBLEMS[code], label).toBeDefined();
           expect(body.status, label).toBe(Number(status));

@@ -1,20 +1,31 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env";
 
-/** One structured line per request. Never logs headers or bodies, so no key material. */
+/** One structured line and one data point per request. Never headers or bodies, so no key material. */
 export const accessLog = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const started = performance.now();
     await next();
     const principal = c.get("principal");
+    const durationMs = Math.round((performance.now() - started) * 10) / 10;
     c.env.deps.log.info("request", {
       requestId: c.get("requestId"),
       method: c.req.method,
       route: c.req.routePath,
       path: c.req.path,
       status: c.res.status,
-      durationMs: Math.round((performance.now() - started) * 10) / 10,
+      durationMs,
       keyId: principal?.keyId ?? null,
       cache: c.get("cacheStatus") ?? null,
+    });
+    // The same facts as a data point, at every log level; the path stays out (ids, search terms).
+    c.env.deps.metrics.record({
+      type: "request",
+      route: c.req.routePath,
+      method: c.req.method,
+      status: c.res.status,
+      cache: c.get("cacheStatus") ?? null,
+      durationMs,
+      keyId: principal ? String(principal.keyId) : null,
     });
   });

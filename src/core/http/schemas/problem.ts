@@ -12,7 +12,10 @@ export const FieldErrorSchema = z
 
 export const ProblemSchema = z
   .object({
-    type: z.string().openapi({ example: "urn:game-db:problem:validation" }),
+    type: z.string().openapi({
+      example: "/problems/validation",
+      description: "The problem type: a URI reference to its page in the error catalogue (resolve it against the request's URL), which explains the error and what to do. The same string in every environment: compare it to identify the problem. All types: GET /problems",
+    }),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
@@ -23,7 +26,7 @@ export const ProblemSchema = z
     grantedScopes: z.array(z.string()).optional().openapi({ description: "The scopes the key has (403)" }),
     statusUrl: z.string().optional().openapi({ description: "The run this key started within the populate cooldown (429 from populate)" }),
   })
-  .openapi("Problem", { description: "RFC 9457 problem details" });
+  .openapi("Problem", { description: "RFC 9457 problem details", externalDocs: { description: "Every problem type, what it means and what to do", url: "/problems" } });
 
 const RATE_LIMIT_HEADERS = {
   RateLimit: { schema: { type: "string" as const }, description: 'Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers)' },
@@ -108,7 +111,8 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, ProblemExample> = {
   },
 };
 
-function problemExample(code: ProblemCode) {
+/** What a response with this problem looks like (also shown on the problem's catalogue page). */
+export function problemExample(code: ProblemCode) {
   const { summary, instance, detail, errors, extensions } = PROBLEM_EXAMPLES[code];
   const { status, title } = PROBLEMS[code];
   return {
