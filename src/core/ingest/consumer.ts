@@ -101,6 +101,7 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
       // of its own (its event, or the next scan, records it), so this one is over — not a failure.
       if (await ledger.supersede(file.id, lease, `superseded: ${failure.message}`, deps.now())) {
         deps.log.info("ingest file superseded: replaced in the bucket before it was read", { ...context, error: reason });
+        recordFileOutcome(deps, file, "superseded", { ...figures(), errorCode: failure.code });
       }
       return ack;
     }
