@@ -15,6 +15,13 @@ export const PROBLEMS = {
   "payload-too-large": { status: 413, title: "Request body too large" },
   "unsupported-media-type": { status: 415, title: "Unsupported media type" },
   "rate-limited": { status: 429, title: "Too many requests" },
+  // POST /api/ingest/sns is authenticated by the message's own signature, not by HTTP
+  // authentication, so its refusals are 403s: a 401 must carry a WWW-Authenticate challenge
+  // for an HTTP auth scheme (RFC 9110, section 15.5.2), and there is none a sender could answer.
+  "sns-signature-invalid": { status: 403, title: "SNS message signature does not verify" },
+  "sns-message-expired": { status: 403, title: "SNS message outside the replay window" },
+  "sns-untrusted-url": { status: 403, title: "SNS URL not trusted" },
+  "sns-topic-not-allowed": { status: 403, title: "SNS topic not allowed" },
   internal: { status: 500, title: "Internal server error" },
   "bad-gateway": { status: 502, title: "Upstream service failed" },
   "service-unavailable": { status: 503, title: "Service unavailable" },

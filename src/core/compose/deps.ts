@@ -7,6 +7,7 @@ import { createS3Client } from "../ingest/s3/s3-client";
 import { createLogger, type LogFields } from "../log";
 import type { KeyValueStore, MessageQueue, RateLimiter, RateLimitPolicy } from "../ports";
 import { createAuthenticator } from "../services/auth/authenticator";
+import { createCertificateCache } from "../services/sns/certificate-cache";
 
 /**
  * What a platform brings (src/platform/cloudflare, src/platform/deno): its database, key-value
@@ -32,7 +33,7 @@ export interface DepsOptions {
  * The composition root: the core's long-lived services from a parsed configuration and the
  * platform's ports. The result lives as long as the isolate (or process) that built it, and so
  * do the caches it holds — the authenticator's verdict memory, the data version's pending bump,
- * the rate limiters' counts — so a test that builds fresh deps gets a fresh isolate.
+ * the rate limiters' counts, the SNS signing certificates — so a test that builds fresh deps gets a fresh isolate.
  */
 export function createDeps(config: AppConfig, ports: PlatformPorts, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? (() => new Date());
@@ -49,6 +50,7 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
       anonymous: ports.rateLimiter({ name: "per-ip", limit: anonymous, periodSeconds }, now),
     },
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
+    snsCertificates: createCertificateCache({ now }),
     log,
     // SigV4 over the runtime's global fetch (aws4fetch), on every runtime.
     s3: createS3Client(config.ingest.s3),
