@@ -25,6 +25,8 @@ const iso = (date: Date) => date.toISOString();
 
 /** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
 const OBJECTS_PER_STATEMENT = 500;
+/** Ids per `claimSendable` statement: its other bound values are the claim, two times, the run and the two bounds' times. */
+const IDS_PER_CLAIM = MAX_BOUND_PARAMETERS - 10;
 /** Ids per `markSent` statement: its five other bound values are sent_at, send_claim, send_claimed_at, delivery_id and the claim. */
 const IDS_PER_MARK_SENT = MAX_BOUND_PARAMETERS - 5;
 
@@ -51,6 +53,15 @@ const lastAbandonedAttempt = sql`${ingestFiles.abandonedAttempts} + 1 >= ${MAX_A
 /** A manual scan by `requestedBy` started after `since`. */
 const manualRunSince = (requestedBy: string, since: Date) =>
   sql`SELECT 1 FROM ingest_runs WHERE trigger = 'manual' AND requested_by = ${requestedBy} AND started_at > ${iso(since)}`;
+
+/** One file version to record, as ListObjectsV2 lists it (or an event announces it). */
+export interface LedgerObject {
+  key: string;
+  /** Quoted, as ListObjectsV2 gives it. */
+  etag: string;
+  size: number;
+  lastModified: string | null;
+}
 
 /** What a finished file's row says about it; `complete` writes it. */
 export interface FileOutcome {
@@ -102,7 +113,7 @@ export function createLedger(db: Database) {
     // ── Into the ledger, and onto the queue ───────────────────────────────────────────────────
 
     /** Records file versions not seen before as `queued`; returns how many were new. */
-    async recordObjects(runId: number, objects: readonly { key: string; etag: string; size: number; lastModified: string | null }[], now: Date): Promise<number> {
+    async recordObjects(runId: number, objects: readonly LedgerObject[], now: Date): Promise<number> {
       let inserted = 0;
       for (let i = 0; i < objects.length; i += OBJECTS_PER_STATEMENT) {
         const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag, o.size, o.lastModified]);
@@ -118,28 +129,46 @@ export function createLedger(db: Database) {
       return inserted;
     },
 
+    /** The ledger ids of these file versions (key, ETag), where recorded; in no particular order. */
+    async idsOf(objects: readonly Pick<LedgerObject, "key" | "etag">[]): Promise<number[]> {
+      const ids: number[] = [];
+      for (let i = 0; i < objects.length; i += OBJECTS_PER_STATEMENT) {
+        const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag]);
+        const rows = await db.all<{ id: number }>(sql`
+          SELECT f.id AS id FROM json_each(${JSON.stringify(chunk)}) AS j
+          JOIN ingest_files AS f ON f.key = json_extract(j.value, '$[0]') AND f.etag = json_extract(j.value, '$[1]')`);
+        ids.push(...rows.map((r) => r.id));
+      }
+      return [...new Set(ids)];
+    },
+
     /**
      * Claims every queued file a queue should receive now: its message is missing (never sent,
      * or sent before `resendBefore` and still not taken) — unless another sender claimed it
-     * within `claimTtlMs`. Each file is claimed by exactly one caller. `only` narrows it to one
-     * file (the retry API); `runId` records the run that sends.
+     * within `claimTtlMs`. Each file is claimed by exactly one caller. `only` narrows it to these
+     * files (the retry API, an event); `runId` records the run that sends.
      */
     async claimSendable(
       claim: string,
       now: Date,
-      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: number | undefined },
+      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: readonly number[] | undefined },
     ): Promise<IngestFileRow[]> {
-      return db
-        .update(ingestFiles)
-        .set({ sendClaim: claim, sendClaimedAt: iso(now), updatedAt: iso(now), ...(options.runId !== undefined ? { runId: options.runId } : {}) })
-        .where(
-          and(
-            options.only !== undefined ? eq(ingestFiles.id, options.only) : undefined,
-            messageMissing(options.resendBefore),
-            or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - options.claimTtlMs)))),
-          ),
-        )
-        .returning();
+      const claimOf = (ids: readonly number[] | undefined) =>
+        db
+          .update(ingestFiles)
+          .set({ sendClaim: claim, sendClaimedAt: iso(now), updatedAt: iso(now), ...(options.runId !== undefined ? { runId: options.runId } : {}) })
+          .where(
+            and(
+              ids !== undefined ? inArray(ingestFiles.id, [...ids]) : undefined,
+              messageMissing(options.resendBefore),
+              or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - options.claimTtlMs)))),
+            ),
+          )
+          .returning();
+      if (options.only === undefined) return claimOf(undefined);
+      const claimed: IngestFileRow[] = [];
+      for (let i = 0; i < options.only.length; i += IDS_PER_CLAIM) claimed.push(...(await claimOf(options.only.slice(i, i + IDS_PER_CLAIM))));
+      return claimed;
     },
 
     /** Records that the queue accepted the messages sent under `claim` (their delivery id). */

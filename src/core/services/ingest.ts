@@ -91,7 +91,7 @@ export function ingestService(deps: IngestDeps) {
       const resendBefore = new Date(now.getTime() - resendAfterSeconds(deps.config.ingest) * 1000);
       if (await ledger.requeue(id, now, resendBefore)) {
         try {
-          const [sent] = await sendPendingFiles(deps, { only: id });
+          const [sent] = await sendPendingFiles(deps, { only: [id] });
           if (sent) deps.log.info("ingest file re-enqueued", { fileId: id, key: sent.key, was: file.status });
         } catch (error) {
           throw new AppError("service-unavailable", "The ingest queue refused the message; the next scan or sweep will send it", { cause: error });
