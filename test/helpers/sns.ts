@@ -104,30 +104,6 @@ export async function sign<T extends Fields>(message: T, signer: Signer, version
   return { ...message, SignatureVersion: version, Signature: base64(signature) };
 }
 
-/** An S3 event notification of one created object, as S3 publishes it to SNS (AWS's documented example's shape). */
-export function s3Notification(object: { key: string; size: number; eTag: string; bucket?: string; sequencer?: string }) {
-  return {
-    Records: [
-      {
-        eventVersion: "2.1",
-        eventSource: "aws:s3",
-        awsRegion: "eu-test-1",
-        eventTime: new Date().toISOString(),
-        eventName: "ObjectCreated:Put",
-        userIdentity: { principalId: "AWS:AIDAEXAMPLE" },
-        requestParameters: { sourceIPAddress: "203.0.113.7" },
-        responseElements: { "x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD" },
-        s3: {
-          s3SchemaVersion: "1.0",
-          configurationId: "game-db-uploads",
-          bucket: { name: object.bucket ?? "test-rankings", ownerIdentity: { principalId: "A3NL1KOZZKExample" }, arn: `arn:aws:s3:::${object.bucket ?? "test-rankings"}` },
-          object: { key: object.key, size: object.size, eTag: object.eTag, sequencer: object.sequencer ?? "0055AED6DCD90281E5" },
-        },
-      },
-    ],
-  };
-}
-
 /** An unsigned Notification from the test topic carrying `message`, published now, certificate at `certUrl`. */
 export function notification(certUrl: string, message: unknown, overrides: Fields = {}): Fields {
   const id = crypto.randomUUID();

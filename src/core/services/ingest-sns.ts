@@ -2,6 +2,7 @@ import type { SnsMessage } from "../domain/sns-message";
 import { AppError } from "../errors";
 import { describeError } from "../log";
 import type { ServiceDeps } from "./deps";
+import { acceptS3Events, type S3EventsAccepted } from "./ingest-events";
 import { verifySnsMessage } from "./sns/verify";
 import { trustedSnsUrl } from "./sns/trusted-url";
 
@@ -15,10 +16,7 @@ export interface SnsAcknowledgement {
   messageId: string;
 }
 
-/** The events code path: records and enqueues the objects of an S3 event notification document. */
-export type S3EventsAcceptor<R> = (deps: ServiceDeps, document: unknown) => Promise<R>;
-
-export type SnsReceipt<R> = { status: 200; body: SnsAcknowledgement } | { status: 202; body: R };
+export type SnsReceipt = { status: 200; body: SnsAcknowledgement } | { status: 202; body: S3EventsAccepted };
 
 /** GETs a verified SubscriptionConfirmation's SubscribeURL, which makes SNS start delivering. */
 async function confirmSubscription(message: SnsMessage & { SubscribeURL: string }, deps: ServiceDeps): Promise<void> {
@@ -40,12 +38,13 @@ async function confirmSubscription(message: SnsMessage & { SubscribeURL: string 
  * POST /api/ingest/sns: an SNS message, verified (services/sns/verify.ts) before anything else
  * happens. A SubscriptionConfirmation is confirmed by fetching its SubscribeURL; an
  * UnsubscribeConfirmation is logged; a Notification's Message is an S3 event notification
- * document, handed to the events code path, which records and enqueues its objects like a scan
- * (a redelivered message finds its (key, ETag) in the ledger and enqueues nothing).
+ * document, handed to the events code path (services/ingest-events.ts), which records and
+ * enqueues its objects like a scan: a redelivered message finds its (key, ETag) in the ledger
+ * and enqueues nothing.
  */
-export function snsService<R>(deps: ServiceDeps, acceptS3Events: S3EventsAcceptor<R>) {
+export function snsService(deps: ServiceDeps) {
   return {
-    async receive(message: SnsMessage): Promise<SnsReceipt<R>> {
+    async receive(message: SnsMessage): Promise<SnsReceipt> {
       await verifySnsMessage(message, { sns: deps.config.sns, snsCertificates: deps.snsCertificates, now: deps.now });
       const fields = { topicArn: message.TopicArn, messageId: message.MessageId };
       switch (message.Type) {
@@ -64,7 +63,15 @@ export function snsService<R>(deps: ServiceDeps, acceptS3Events: S3EventsAccepto
           } catch {
             throw new AppError("malformed-json", "The SNS notification's Message is not JSON: an S3 event notification document was expected");
           }
-          return { status: 202, body: await acceptS3Events(deps, document) };
+          try {
+            return { status: 202, body: await acceptS3Events(document, deps) };
+          } catch (error) {
+            if (error instanceof AppError && error.code === "validation") {
+              // Authentic, from an allowed topic, yet no S3 document: say where the fields are.
+              throw new AppError("validation", `The SNS notification's Message is not an S3 event document: ${error.detail}`, { errors: error.errors });
+            }
+            throw error;
+          }
         }
       }
     },

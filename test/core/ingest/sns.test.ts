@@ -3,18 +3,10 @@
 // (test/helpers/sns.ts). What a refused message must never do is reach the ledger or the queue.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { call } from "../../helpers/api";
-import { files, resetIngestState } from "../../helpers/ingest";
-import {
-  confirmation,
-  createSigner,
-  notification,
-  pageHits,
-  s3Notification,
-  SECOND_TOPIC_ARN,
-  servePage,
-  sign,
-  type Signer,
-} from "../../helpers/sns";
+import { files, gameCount, putObject, resetIngestState, runs, waitForFilesSettled } from "../../helpers/ingest";
+import { grouped, iosRecords } from "../../helpers/ingest-pipeline";
+import { createdEvent, s3Notification } from "../../helpers/s3-events";
+import { confirmation, createSigner, notification, pageHits, SECOND_TOPIC_ARN, servePage, sign, type Signer } from "../../helpers/sns";
 import { expectProblem } from "../../support/problem";
 
 const MINUTE_MS = 60_000;
@@ -25,7 +17,8 @@ const post = (message: unknown, contentType = "text/plain; charset=UTF-8") =>
 
 let signer: Signer;
 let certUrl: string;
-const created = s3Notification({ key: "daily/2026-12-04/sns.json", size: 1234, eTag: "0123456789abcdef0123456789abcdef" });
+/** A notification of an object that is not in the bucket: whatever reached the ledger would show. */
+const created = s3Notification({ key: "daily/2026-12-04/sns.json", size: 1234, etag: "0123456789abcdef0123456789abcdef" });
 
 beforeAll(async () => {
   signer = await createSigner();
@@ -41,10 +34,60 @@ async function expectNothingRecorded() {
   expect(await files()).toEqual([]);
 }
 
+describe("POST /api/ingest/sns: a verified Notification hands its S3 document to the events code path", () => {
+  it.each(["1", "2"] as const)("SignatureVersion %s: the file is recorded under an event run, enqueued and ingested → 202", async (version) => {
+    const key = `daily/2021-12-09/sns-v${version}.json`;
+    await putObject(key, JSON.stringify(grouped(iosRecords(6))));
+    const res = await post(await sign(notification(certUrl, s3Notification(await createdEvent(key))), signer, version));
+    expect(res.status, await res.clone().text()).toBe(202);
+    const body = (await res.json()) as { runId: number };
+    expect(body).toEqual({ runId: expect.any(Number), filesEnqueued: 1, ignored: 0 });
+    expect((await runs()).map((r) => [r.id, r.trigger, r.files_enqueued])).toEqual([[body.runId, "event", 1]]);
+    const [row] = await waitForFilesSettled(1);
+    expect(row).toMatchObject({ key, status: "done", run_id: body.runId, attempts: 1 });
+    expect(await gameCount("ios")).toBe(6);
+  });
+
+  it("the same message delivered again (SNS retries, same MessageId) changes nothing: one ledger row, sent and processed once", async () => {
+    const key = "daily/2021-12-09/sns-retried.json";
+    await putObject(key, JSON.stringify(grouped(iosRecords(3))));
+    const message = await sign(notification(certUrl, s3Notification(await createdEvent(key))), signer);
+    const answers = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await post(message);
+      expect(res.status, await res.clone().text()).toBe(202);
+      answers.push(((await res.json()) as { filesEnqueued: number }).filesEnqueued);
+    }
+    expect(answers).toEqual([1, 0, 0]);
+    const [row] = await waitForFilesSettled(1);
+    expect(row).toMatchObject({ key, status: "done", attempts: 1 });
+    expect(await files()).toHaveLength(1);
+    expect(await pageHits(certUrl)).toBe(1);
+  });
+
+  it("S3's s3:TestEvent and another bucket's object are acknowledged and ignored → 202, nothing recorded", async () => {
+    const test = { Service: "Amazon S3", Event: "s3:TestEvent", Time: new Date().toISOString(), Bucket: "test-rankings", RequestId: "5582815E1AEA5ADF", HostId: "8cLeGAmw098X5cv4Zkwcmo8vvZa3eH3eKxsPzbB9wrR+YstdA6Knx4Ip8EXAMPLE" };
+    for (const message of [test, s3Notification({ key: "daily/x.json", size: 1, etag: "0123456789abcdef0123456789abcdef", bucket: "someone-elses" })]) {
+      const res = await post(await sign(notification(certUrl, message), signer));
+      expect(res.status, await res.clone().text()).toBe(202);
+      expect(await res.json()).toEqual({ runId: null, filesEnqueued: 0, ignored: 1 });
+    }
+    await expectNothingRecorded();
+  });
+
+  it("an authentic Message that is not JSON → 400 malformed-json; JSON that is no S3 document → 400 validation that says so", async () => {
+    await expectProblem(await post(await sign(notification(certUrl, "hello from the console"), signer)), 400, "malformed-json");
+    const problem = await expectProblem(await post(await sign(notification(certUrl, { Records: [{ eventSource: "aws:s3" }] }), signer)), 400, "validation");
+    expect(problem.detail).toMatch(/^The SNS notification's Message is not an S3 event document: Invalid body\./);
+    expect(problem.errors?.length).toBeGreaterThan(0);
+    await expectNothingRecorded();
+  });
+});
+
 describe("POST /api/ingest/sns refuses a message that is not authentic, and records nothing", () => {
   it.each(["1", "2"] as const)("a tampered Message (SignatureVersion %s) → 403 sns-signature-invalid", async (version) => {
     const signed = await sign(notification(certUrl, created), signer, version);
-    const tampered = { ...signed, Message: JSON.stringify(s3Notification({ key: "daily/evil.json", size: 1, eTag: "ffffffffffffffffffffffffffffffff" })) };
+    const tampered = { ...signed, Message: JSON.stringify(s3Notification({ key: "daily/evil.json", size: 1, etag: "ffffffffffffffffffffffffffffffff" })) };
     const problem = await expectProblem(await post(tampered), 403, "sns-signature-invalid");
     expect(problem.detail).toContain(`SignatureVersion ${version}`);
     await expectNothingRecorded();

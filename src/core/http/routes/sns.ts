@@ -1,12 +1,13 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import { SNS_MAX_CLOCK_SKEW_SECONDS, SNS_MAX_MESSAGE_AGE_SECONDS, SnsMessageSchema } from "../../domain/sns-message";
 import { AppError } from "../../errors";
-import { snsService, type S3EventsAcceptor } from "../../services/ingest-sns";
+import { snsService } from "../../services/ingest-sns";
 import type { AppEnv } from "../env";
 import { validationError } from "../problem";
 import { WRITE_HEADERS } from "../schemas/headers";
 import { NO_QUERY } from "../schemas/params";
 import { errorResponses } from "../schemas/problem";
+import { S3EventsAcceptedSchema } from "../schemas/s3-events";
 import { json } from "./api-route";
 
 /** Public: authenticated by the SNS signature, not an API key (http/app.ts skips the key for it). */
@@ -19,12 +20,6 @@ const SnsAcknowledgementSchema = z
     messageId: z.string(),
   })
   .openapi("SnsAcknowledgement");
-
-// TODO(events): replaced by the events engineer's acceptS3Events once w3/events lands.
-const EventsResultSchema = z.object({ runId: z.number().int(), filesEnqueued: z.number().int(), ignored: z.number().int() });
-const acceptS3Events: S3EventsAcceptor<z.infer<typeof EventsResultSchema>> = async () => {
-  throw new AppError("service-unavailable", "S3 notifications are not wired yet");
-};
 
 const receiveRoute = createRoute({
   method: "post",
@@ -47,7 +42,7 @@ const receiveRoute = createRoute({
   },
   responses: {
     200: { description: "Subscription confirmed, or its end acknowledged", headers: WRITE_HEADERS, content: json(SnsAcknowledgementSchema) },
-    202: { description: "Notification accepted: its objects are recorded and enqueued", headers: WRITE_HEADERS, content: json(EventsResultSchema) },
+    202: { description: "Notification accepted: its objects are recorded and enqueued", headers: WRITE_HEADERS, content: json(S3EventsAcceptedSchema) },
     ...errorResponses(
       "validation",
       "malformed-json",
@@ -79,6 +74,6 @@ export const snsRoutes = new OpenAPIHono<AppEnv>().openapi(receiveRoute, async (
   const body: unknown = await c.req.json();
   const parsed = SnsMessageSchema.safeParse(body);
   if (!parsed.success) throw notAnSnsMessage(body) ?? validationError(parsed.error, "json");
-  const receipt = await snsService(c.env.deps, acceptS3Events).receive(parsed.data);
+  const receipt = await snsService(c.env.deps).receive(parsed.data);
   return receipt.status === 200 ? c.json(receipt.body, 200) : c.json(receipt.body, 202);
 });
