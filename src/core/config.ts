@@ -67,7 +67,7 @@ export const ConfigSchema = z.object({
     .string()
     .default("")
     .transform((list) => list.split(",").map((arn) => arn.trim()).filter(Boolean))
-    .pipe(z.array(z.string().regex(SNS_TOPIC_ARN, "must list topic ARNs such as arn:aws:sns:eu-west-1:123456789012:rankings-uploads, separated by commas"))),
+    .refine((arns) => arns.every((arn) => SNS_TOPIC_ARN.test(arn)), "must list topic ARNs such as arn:aws:sns:eu-west-1:123456789012:rankings-uploads, separated by commas"),
   /**
    * Development and test only: the hosts (a regular expression matched against the whole
    * `host`, port included) SNS certificates and SubscribeURLs may come from instead of

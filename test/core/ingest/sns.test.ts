@@ -2,7 +2,9 @@
 // CA and signing certificates generated here and served on loopback by the ingest harness
 // (test/helpers/sns.ts). What a refused message must never do is reach the ledger or the queue.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { call } from "../../helpers/api";
+import { env } from "cloudflare:test";
+import { createCertificateCache } from "../../../src/core/services/sns/certificate-cache";
+import { call, callDrained } from "../../helpers/api";
 import { files, gameCount, putObject, resetIngestState, runs, waitForFilesSettled } from "../../helpers/ingest";
 import { grouped, iosRecords } from "../../helpers/ingest-pipeline";
 import { createdEvent, s3Notification } from "../../helpers/s3-events";
@@ -246,6 +248,53 @@ describe("POST /api/ingest/sns: certificates are cached per isolate", () => {
     }
     expect(await pageHits(subscribeUrl)).toBe(2);
     expect(await pageHits(certUrl)).toBe(1);
+  });
+});
+
+describe("the certificate cache (one per isolate, built by the composition root)", () => {
+  it("downloads a certificate again once its TTL has passed", async () => {
+    let now = new Date("2026-12-04T10:00:00Z");
+    const cache = createCertificateCache({ now: () => now, ttlSeconds: 3600 });
+    const url = new URL(certUrl);
+    await cache.get(url);
+    now = new Date("2026-12-04T10:59:59Z");
+    await cache.get(url);
+    expect(await pageHits(certUrl)).toBe(1);
+    now = new Date("2026-12-04T11:00:01Z");
+    await cache.get(url);
+    expect(await pageHits(certUrl)).toBe(2);
+    expect(cache.downloads).toBe(2);
+  });
+
+  it("keeps at most maxEntries certificates, dropping the least recently used", async () => {
+    const cache = createCertificateCache({ now: () => new Date(), maxEntries: 2 });
+    const [a, b, c] = [certUrl, await servePage(signer.pem), await servePage(signer.pem)].map((u) => new URL(u));
+    await cache.get(a!);
+    await cache.get(b!);
+    await cache.get(a!); // a is now the most recently used
+    await cache.get(c!); // evicts b
+    await cache.get(a!);
+    await cache.get(b!);
+    expect([await pageHits(a!.href), await pageHits(b!.href), await pageHits(c!.href)]).toEqual([1, 2, 1]);
+  });
+
+  it("concurrent messages signed with one certificate share one download", async () => {
+    const cache = createCertificateCache({ now: () => new Date() });
+    await Promise.all(Array.from({ length: 5 }, () => cache.get(new URL(certUrl))));
+    expect(await pageHits(certUrl)).toBe(1);
+  });
+});
+
+describe("POST /api/ingest/sns with an empty SNS_TOPIC_ARNS", () => {
+  it("refuses every message with a problem that names the variable, and fetches nothing", async () => {
+    const subscribeUrl = await servePage("<ConfirmSubscriptionResponse/>");
+    for (const message of [await sign(notification(certUrl, created), signer), await sign(confirmation(certUrl, subscribeUrl), signer)]) {
+      const res = await callDrained("/api/ingest/sns", { method: "POST", key: null, rawBody: JSON.stringify(message), contentType: "text/plain; charset=UTF-8", env: { ...env, SNS_TOPIC_ARNS: "" } });
+      const problem = await expectProblem(res, 403, "sns-topic-not-allowed");
+      expect(problem.detail).toMatch(/^This deployment accepts no SNS messages: SNS_TOPIC_ARNS is empty/);
+    }
+    expect([await pageHits(certUrl), await pageHits(subscribeUrl)]).toEqual([0, 0]);
+    await expectNothingRecorded();
   });
 });
 
