@@ -1,5 +1,5 @@
 import { describeError } from "../../log";
-import { CertificateFormatError, parseSigningCertificate, type SigningCertificate } from "./certificate";
+import type { SigningCertificate } from "./certificate";
 
 /** A certificate is a couple of KB; anything much larger is not one. */
 const MAX_CERTIFICATE_BYTES = 64 * 1024;
@@ -41,6 +41,9 @@ async function download(url: URL, timeoutMs: number): Promise<SigningCertificate
   }
   const body = await response.text();
   if (body.length > MAX_CERTIFICATE_BYTES) throw new CertificateFetchError(`${url.href} is ${body.length} bytes, not a certificate`);
+  // Loaded on first use: the X.509 library is most of the bundle's size, and an isolate that
+  // never receives an SNS message need not evaluate it at startup.
+  const { CertificateFormatError, parseSigningCertificate } = await import("./certificate");
   try {
     return parseSigningCertificate(body);
   } catch (error) {
