@@ -28,8 +28,8 @@ const OPENAPI_INFO = {
 /**
  * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
  * as Hono's `env` with every request. A request flows top to bottom: request id → access log
- * → (public, and POST /api/ingest/sns: per-IP limit | /api: key → per-key limit) → JSON body
- * guard → route → service → repository.
+ * → (public: per-IP limit | /api: key → per-key limit → JSON body guard | POST /api/ingest/sns,
+ * signed by SNS instead of a key: per-IP limit → JSON body guard) → route → service → repository.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
