@@ -8,6 +8,7 @@ import { ingestFiles, ingestRuns, type IngestFileRow, type IngestRunRow } from "
  * `status` goes
  *
  *   queued ──claimFile──▶ processing ──complete──▶ done
+ *     ▲  ▲                 │   │ ├──supersede──▶ superseded (replaced in S3 before it was read)
  *     ▲  ▲                 │   │ │
  *     │  └──release────────┘   │ └──fail──▶ failed ─┐
  *     │  └──recoverAbandoned───┤ (lease ran out)     │
@@ -61,7 +62,20 @@ export interface LedgerObject {
   etag: string;
   size: number;
   lastModified: string | null;
+  /** The S3 event's sequencer (upper-case hex, ≤ 64 digits), when an event announced the version. */
+  sequencer?: string | null;
 }
+
+const SEQUENCER_WIDTH = 64;
+/**
+ * `a` is a later sequencer of the same key than `b` (both present): right-padded with zeros to
+ * equal length, then compared as text — AWS's rule (ingest/s3/event-objects.ts, compareSequencers).
+ */
+const sequencerAfter = (a: SQL, b: SQL): SQL => {
+  const zeros = sql.raw(`'${"0".repeat(SEQUENCER_WIDTH)}'`);
+  const width = sql`max(length(${a}), length(${b}))`;
+  return sql`${a} IS NOT NULL AND ${b} IS NOT NULL AND substr(${a} || ${zeros}, 1, ${width}) > substr(${b} || ${zeros}, 1, ${width})`;
+};
 
 /** What a finished file's row says about it; `complete` writes it. */
 export interface FileOutcome {
@@ -112,16 +126,24 @@ export function createLedger(db: Database) {
 
     // ── Into the ledger, and onto the queue ───────────────────────────────────────────────────
 
-    /** Records file versions not seen before as `queued`; returns how many were new. */
+    /**
+     * Records file versions not seen before as `queued`; returns how many were new. A version
+     * with a sequencer older than one already recorded for its key (a late event for a version
+     * S3 has since replaced) is not recorded.
+     */
     async recordObjects(runId: number, objects: readonly LedgerObject[], now: Date): Promise<number> {
       let inserted = 0;
       for (let i = 0; i < objects.length; i += OBJECTS_PER_STATEMENT) {
-        const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag, o.size, o.lastModified]);
+        const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag, o.size, o.lastModified, o.sequencer ?? null]);
         const rows = await db.all<{ id: number }>(sql`
-          INSERT INTO ingest_files (run_id, key, etag, size, last_modified, status, created_at, updated_at)
-          SELECT ${runId}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-                 json_extract(value, '$[3]'), 'queued', ${iso(now)}, ${iso(now)}
-          FROM json_each(${JSON.stringify(chunk)}) WHERE true
+          INSERT INTO ingest_files (run_id, key, etag, size, last_modified, sequencer, status, created_at, updated_at)
+          SELECT ${runId}, o.key, o.etag, o.size, o.last_modified, o.sequencer, 'queued', ${iso(now)}, ${iso(now)}
+          FROM (SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS etag, json_extract(value, '$[2]') AS size,
+                       json_extract(value, '$[3]') AS last_modified, json_extract(value, '$[4]') AS sequencer
+                FROM json_each(${JSON.stringify(chunk)})) AS o
+          WHERE NOT EXISTS (
+            SELECT 1 FROM ingest_files AS f
+            WHERE f.key = o.key AND ${sequencerAfter(sql`f.sequencer`, sql`o.sequencer`)})
           ON CONFLICT (key, etag) DO NOTHING
           RETURNING id`);
         inserted += rows.length;
@@ -222,6 +244,20 @@ export function createLedger(db: Database) {
         .update(ingestFiles)
         .set({ status: "queued", leaseToken: null, leaseExpiresAt: null, lastError: error, updatedAt: iso(now) })
         .where(heldBy(id, lease));
+    },
+
+    /**
+     * Marks a file `superseded`: S3 replaced the object before this version was read (the GET
+     * pinned to its ETag answered 412). Final, and no failure: the newer version has a row of its
+     * own, recorded by its event or the next scan. False when this consumer no longer held it.
+     */
+    async supersede(id: number, lease: string, reason: string, now: Date): Promise<boolean> {
+      const rows = await db
+        .update(ingestFiles)
+        .set({ status: "superseded", leaseToken: null, leaseExpiresAt: null, lastError: reason, finishedAt: iso(now), updatedAt: iso(now) })
+        .where(heldBy(id, lease))
+        .returning({ id: ingestFiles.id });
+      return rows.length > 0;
     },
 
     /** Marks a file failed for good; returns false when this consumer no longer held it. */

@@ -10,7 +10,7 @@ import { createLedger } from "../data/ledger";
 import { createLedgerReads } from "../data/ledger-reads";
 import { formatCount, INGEST_LIMITS, limitExceeded, stagingBudget } from "./limits";
 import { IngestMessageSchema, type IngestMessage } from "../domain/ingest";
-import { fileRecords } from "./parse/file-records";
+import { fileRecordBatches } from "./parse/file-records";
 import { guardedChunks, gunzipIfNeeded } from "./parse/guarded-body";
 import { toGameRecord } from "./record";
 
@@ -22,6 +22,8 @@ const MAX_REJECTION_SAMPLES = 5;
 const BODY_IDLE_TIMEOUT_MS = 30_000;
 
 const ack: Decision = { action: "ack" };
+/** GetObject pinned to the recorded ETag answered 412 (s3/s3-client.ts): the object was replaced. */
+const SUPERSEDED_CODE = "s3-412";
 
 /**
  * Handles one message of the ingest queue: message → claim → fetch → parse → stage → commit.
@@ -81,6 +83,14 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
       deps.log.warn("ingest file will be retried", { ...context, error: reason, delaySeconds });
       return { action: "retry", delaySeconds };
     }
+    if (failure.code === SUPERSEDED_CODE) {
+      // The object was replaced after this version was recorded: the newer version is a ledger row
+      // of its own (its event, or the next scan, records it), so this one is over — not a failure.
+      if (await ledger.supersede(file.id, lease, `superseded: ${failure.message}`, deps.now())) {
+        deps.log.info("ingest file superseded: replaced in the bucket before it was read", { ...context, error: reason });
+      }
+      return ack;
+    }
     if (await ledger.fail(file.id, lease, reason, deps.now())) {
       await raiseAlert({ title: "Ingestion failed", detail: `${file.key} could not be ingested: ${reason}`, fields: { fileId: file.id, attempt: attempts } }, alertDeps(deps));
     }
@@ -136,16 +146,20 @@ async function stageFile(message: IngestMessage, lease: string, deps: IngestDeps
   };
 
   try {
-    for await (const record of fileRecords(chunks, what, { maxRecordBytes: limits.maxRecordBytes })) {
-      if (++recordsSeen > limits.maxRecords) {
-        throw limitExceeded("too-many-records", `${what}: more than ${formatCount(limits.maxRecords)} records, the cap per file`);
-      }
-      const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
-      if (result.ok) {
-        await stage(payloads.add(stagingJson(result.game)));
-      } else {
-        recordsRejected++;
-        if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+    // A chunk's records at a time; a staging statement is awaited only when a payload is full.
+    for await (const records of fileRecordBatches(chunks, what, { maxRecordBytes: limits.maxRecordBytes })) {
+      for (const record of records) {
+        if (++recordsSeen > limits.maxRecords) {
+          throw limitExceeded("too-many-records", `${what}: more than ${formatCount(limits.maxRecords)} records, the cap per file`);
+        }
+        const result = "error" in record ? { ok: false as const, reason: record.error } : toGameRecord(record.value, record.group);
+        if (result.ok) {
+          const full = payloads.add(stagingJson(result.game));
+          if (full !== undefined) await stage(full);
+        } else {
+          recordsRejected++;
+          if (rejectionSamples.length < MAX_REJECTION_SAMPLES) rejectionSamples.push({ index: record.index, reason: result.reason });
+        }
       }
     }
     await stage(payloads.take());

@@ -13,6 +13,11 @@ export interface EnqueueOutcome {
   newFiles: number;
   /** Messages the queue accepted. */
   filesEnqueued: number;
+  /**
+   * `send: "these"`: how many of the given versions the ledger holds now (new or seen before);
+   * the others were not recorded because a later version of their key already was.
+   */
+  recorded?: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export async function enqueueObjects(
   } else {
     const ids = objects.length > 0 ? await ledger.idsOf(objects) : [];
     if (ids.length > 0) await sendPendingFiles(deps, { runId, only: ids, onSent });
+    return { newFiles, filesEnqueued, recorded: ids.length };
   }
   return { newFiles, filesEnqueued };
 }

@@ -13,7 +13,10 @@ export interface S3EventsAccepted {
   runId: number | null;
   /** Messages sent to the ingest queue: 0 for a file version already recorded and sent (a duplicate). */
   filesEnqueued: number;
-  /** Records (or events) acknowledged without a file: s3:TestEvent, not ObjectCreated, another bucket, outside S3_PREFIX, not a data file. */
+  /**
+   * Records (or events) acknowledged without a file: s3:TestEvent, not ObjectCreated, another
+   * bucket, outside S3_PREFIX, not a data file, or a version older than one already recorded.
+   */
   ignored: number;
 }
 
@@ -65,14 +68,19 @@ export async function acceptS3Events(body: unknown, deps: IngestDeps): Promise<S
   }
 
   const ledger = createLedger(deps.db);
-  const objects: LedgerObject[] = wanted.map((o) => ({ key: o.key, etag: o.etag, size: o.size, lastModified: o.eventTime }));
+  // One entry per version: S3 may repeat a record, and the ledger holds a version once anyway.
+  const versions = new Map(wanted.map((o) => [`${o.etag} ${o.key}`, o]));
+  const objects: LedgerObject[] = [...versions.values()].map((o) => ({ key: o.key, etag: o.etag, size: o.size, lastModified: o.eventTime, sequencer: o.sequencer }));
   let runId: number | undefined;
   let filesEnqueued = 0;
   try {
     runId = (await ledger.createRun("event", deps.now())).id;
     const outcome = await enqueueObjects(deps, runId, objects, { send: "these", onSent: (count) => (filesEnqueued += count) });
     await ledger.finishRun(runId, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
-    deps.log.info("s3 event accepted", { ...context, runId, newFiles: outcome.newFiles, filesEnqueued, keys: wanted.slice(0, 10).map((o) => o.key) });
+    // A version the ledger did not take is older than one it has for that key (its sequencer says so).
+    const olderVersions = objects.length - (outcome.recorded ?? objects.length);
+    for (let i = 0; i < olderVersions; i++) ignored.push("older-version");
+    deps.log.info("s3 event accepted", { ...context, runId, newFiles: outcome.newFiles, olderVersions, filesEnqueued, keys: objects.slice(0, 10).map((o) => o.key) });
     return { runId, filesEnqueued, ignored: ignored.length };
   } catch (error) {
     const reason = describeError(error);

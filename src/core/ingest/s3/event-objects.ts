@@ -21,7 +21,7 @@ export interface EventObject {
 }
 
 /** Why an entry of a document led to no file. */
-export type IgnoredReason = "test-event" | "not-object-created" | "other-bucket" | "outside-prefix" | "not-a-data-file";
+export type IgnoredReason = "test-event" | "not-object-created" | "other-bucket" | "outside-prefix" | "not-a-data-file" | "older-version";
 
 export interface DocumentEntries {
   created: EventObject[];
