@@ -7,11 +7,7 @@ import type { IngestSource } from "./ingest";
 import type { ContractTarget } from "./target";
 
 /** The bucket behind the server, and the harness pages its SNS certificates are served from. */
-export interface SnsSource extends Pick<IngestSource, "putObject"> {
-  /** The bucket the server ingests from (S3_BUCKET). */
-  bucket: string;
-  /** S3's view of an object now: its ETag without quotes, and its size. */
-  headObject(key: string): Promise<{ etag: string; size: number }>;
+export interface SnsSource extends Pick<IngestSource, "putObject" | "etagOf" | "bucket"> {
   /** Serves `body` on a host the server trusts for SNS (SNS_CERT_HOST_PATTERN) and returns its URL. */
   servePage(body: string, status?: number): Promise<string>;
 }
@@ -56,8 +52,10 @@ export function snsContract(target: ContractTarget, source: SnsSource, { timeout
 
     it("a signed notification of an upload → 202, and the file is ingested; its tampered copy → 403 and is recorded nowhere", async () => {
       const key = `daily/2021-12-10/sns-${crypto.randomUUID().slice(0, 8)}.json`;
-      await source.putObject(key, JSON.stringify([[{ os: "ios", app_id: 4242, name: "Through SNS" }]]));
-      const message = await sign(notification(certUrl, createdNotification(source.bucket, key, await source.headObject(key))), signer);
+      const body = JSON.stringify([[{ os: "ios", app_id: 4242, name: "Through SNS" }]]);
+      await source.putObject(key, body);
+      const object = { etag: await source.etagOf(key), size: new TextEncoder().encode(body).length };
+      const message = await sign(notification(certUrl, createdNotification(source.bucket, key, object)), signer);
 
       const tamperedKey = key.replace("sns-", "forged-");
       const forged = await post({ ...message, Message: JSON.stringify(createdNotification(source.bucket, tamperedKey, { etag: "0123456789abcdef0123456789abcdef", size: 1 })) });

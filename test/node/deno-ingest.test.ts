@@ -72,18 +72,14 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-ingestContract(target, { reset: () => harnessCall("reset", { method: "POST" }).then(() => undefined), putObject });
-snsContract(target, {
-  bucket: BUCKET,
-  putObject,
-  async headObject(key) {
-    // Straight to s3rver, like putObject: the harness records only the server's own S3 calls.
-    const res = await fetch(`http://127.0.0.1:${s3!.port}/${BUCKET}/${key.split("/").map(encodeURIComponent).join("/")}`, { method: "HEAD" });
-    if (!res.ok) throw new Error(`HEAD ${key}: ${res.status}`);
-    return { etag: res.headers.get("ETag")!.replace(/"/g, ""), size: Number(res.headers.get("Content-Length")) };
-  },
-  servePage: (body, status) => servePage(harnessUrl, body, status),
-});
+async function etagOf(key: string) {
+  const res = await fetch(`http://127.0.0.1:${s3!.port}/${BUCKET}/${key.split("/").map(encodeURIComponent).join("/")}`, { method: "HEAD" });
+  if (!res.ok) throw new Error(`HEAD ${key}: ${res.status}`);
+  return res.headers.get("ETag")!.replace(/"/g, "");
+}
+
+ingestContract(target, { reset: () => harnessCall("reset", { method: "POST" }).then(() => undefined), putObject, etagOf, bucket: BUCKET });
+snsContract(target, { putObject, etagOf, bucket: BUCKET, servePage: (body, status) => servePage(harnessUrl, body, status) });
 
 describe("[deno] ingestion adapters", () => {
   it("signs every S3 call with SigV4 (aws4fetch, unchanged) and pins downloads to the listed ETag", async () => {

@@ -113,6 +113,16 @@ export function createLedger(db: Database) {
       return inserted[0] ? { run: row! } : { recent: row! };
     },
 
+    /**
+     * Deletes run `id` if no file names it (an event that recorded and sent nothing: a duplicate
+     * delivery), so repeated deliveries leave no empty runs behind. True when it was deleted.
+     */
+    async discardEmptyRun(id: number): Promise<boolean> {
+      const rows = await db.all<{ id: number }>(sql`
+        DELETE FROM ingest_runs WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM ingest_files WHERE run_id = ${id}) RETURNING id`);
+      return rows.length > 0;
+    },
+
     async finishRun(
       id: number,
       outcome: { status: "succeeded" | "failed"; objectsListed: number; filesEnqueued: number; error?: string },

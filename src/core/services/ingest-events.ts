@@ -9,7 +9,10 @@ import { validationError } from "../validation";
 
 /** What an accepted S3 event document led to. */
 export interface S3EventsAccepted {
-  /** The `event` run that recorded the document's files; null when it announced none to ingest. */
+  /**
+   * The `event` run that recorded or sent the document's files; null when it announced none to
+   * ingest, or only versions already recorded (a duplicate delivery).
+   */
   runId: number | null;
   /** Messages sent to the ingest queue: 0 for a file version already recorded and sent (a duplicate). */
   filesEnqueued: number;
@@ -76,11 +79,17 @@ export async function acceptS3Events(body: unknown, deps: IngestDeps): Promise<S
   try {
     runId = (await ledger.createRun("event", deps.now())).id;
     const outcome = await enqueueObjects(deps, runId, objects, { send: "these", onSent: (count) => (filesEnqueued += count) });
-    await ledger.finishRun(runId, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
     // A version the ledger did not take is older than one it has for that key (its sequencer says so).
     const olderVersions = objects.length - (outcome.recorded ?? objects.length);
     for (let i = 0; i < olderVersions; i++) ignored.push("older-version");
-    deps.log.info("s3 event accepted", { ...context, runId, newFiles: outcome.newFiles, olderVersions, filesEnqueued, keys: objects.slice(0, 10).map((o) => o.key) });
+    const fields = { ...context, newFiles: outcome.newFiles, olderVersions, filesEnqueued, keys: objects.slice(0, 10).map((o) => o.key) };
+    // Nothing new and nothing sent (a duplicate delivery, or only older versions): no run to show.
+    if (outcome.newFiles === 0 && filesEnqueued === 0 && (await ledger.discardEmptyRun(runId))) {
+      deps.log.info("s3 event accepted: every version already recorded", fields);
+      return { runId: null, filesEnqueued, ignored: ignored.length };
+    }
+    await ledger.finishRun(runId, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
+    deps.log.info("s3 event accepted", { ...fields, runId });
     return { runId, filesEnqueued, ignored: ignored.length };
   } catch (error) {
     const reason = describeError(error);

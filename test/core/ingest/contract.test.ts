@@ -8,5 +8,6 @@ import { servePage } from "../../helpers/sns";
 import { ingestContract, snsContract } from "../../contract/index";
 
 const target = { runtime: "workers", fetch: (request: Request) => SELF.fetch(request), origin: "http://game-db.test", adminKey: env.ADMIN_API_KEY };
-ingestContract(target, { reset: resetIngestState, putObject: (key, body) => putObject(key, body) });
-snsContract(target, { bucket: env.S3_BUCKET, putObject: (key, body) => putObject(key, body), headObject, servePage });
+const source = { reset: resetIngestState, putObject: (key: string, body: string) => putObject(key, body), etagOf: async (key: string) => (await headObject(key)).etag, bucket: env.S3_BUCKET };
+ingestContract(target, source);
+snsContract(target, { ...source, servePage });

@@ -19,7 +19,7 @@ export const S3EventDocumentSchema = z
 
 export const S3EventsAcceptedSchema = z
   .object({
-    runId: z.number().int().nullable().openapi({ description: "The `event` run that recorded the files; null when the document announced none to ingest", example: 31 }),
+    runId: z.number().int().nullable().openapi({ description: "The `event` run that recorded the files; null when the document announced none to ingest, or only versions already recorded (a duplicate delivery)", example: 31 }),
     filesEnqueued: z.number().int().openapi({ description: "Messages sent to the ingest queue (0 for a file version already recorded: a duplicate delivery)", example: 1 }),
     ignored: z
       .number()

@@ -48,6 +48,8 @@ const ROUTES: RouteCase[] = [
   { method: "GET", route: "/api/ingest/runs/:id", scope: "ingest:read", path: "/api/ingest/runs/999999", allowed: 404 },
   { method: "GET", route: "/api/ingest/files", scope: "ingest:read", path: "/api/ingest/files", allowed: 200 },
   { method: "POST", route: "/api/ingest/files/:id/retry", scope: "ingest:run", path: "/api/ingest/files/999999/retry", allowed: 404 },
+  // The s3:TestEvent: acknowledged, records nothing.
+  { method: "POST", route: "/api/ingest/events", scope: "ingest:run", path: "/api/ingest/events", body: () => ({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: "any-bucket" }), allowed: 202 },
 ];
 
 /** The /api routes authenticated otherwise than by an API key: an SNS message carries its own signature. */
