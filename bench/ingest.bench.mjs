@@ -1139,6 +1139,17 @@ async function main() {
   }
 }
 
+/** Stops a one-instance scenario's Worker and s3rver and removes its files (unless --keep). */
+async function stopScenario(worker, s3, tmp) {
+  await worker?.mf.dispose().catch(() => undefined);
+  if (s3?.child.exitCode === null) {
+    s3.child.kill("SIGTERM");
+    await once(s3.child, "exit").catch(() => undefined);
+  }
+  if (args.keep) log(`kept ${tmp}`);
+  else await rm(tmp, { recursive: true, force: true });
+}
+
 /**
  * `--large N`: the caps scenario. One NDJSON file of N slim records (N = 500,000 by default, the
  * record cap) through populate → queue → consumer → D1, with the D1 counters: how many staging
@@ -1190,13 +1201,7 @@ async function runLarge(started, env, gitRevision, command) {
     log(`done in ${fmt((performance.now() - started) / 1000)} s`);
     if (problems.length) throw new BenchFailure(problems.join("\n  "));
   } finally {
-    await worker?.mf.dispose().catch(() => undefined);
-    if (s3?.child.exitCode === null) {
-      s3.child.kill("SIGTERM");
-      await once(s3.child, "exit").catch(() => undefined);
-    }
-    if (args.keep) log(`kept ${tmp}`);
-    else await rm(tmp, { recursive: true, force: true });
+    await stopScenario(worker, s3, tmp);
   }
 }
 
@@ -1379,13 +1384,7 @@ async function runEvents(started, env, gitRevision, command) {
     log(`done in ${fmt((performance.now() - started) / 1000)} s`);
     if (problems.length) throw new BenchFailure(problems.join("\n  "));
   } finally {
-    await worker?.mf.dispose().catch(() => undefined);
-    if (s3?.child.exitCode === null) {
-      s3.child.kill("SIGTERM");
-      await once(s3.child, "exit").catch(() => undefined);
-    }
-    if (args.keep) log(`kept ${tmp}`);
-    else await rm(tmp, { recursive: true, force: true });
+    await stopScenario(worker, s3, tmp);
   }
 }
 

@@ -1,8 +1,9 @@
 // S3 event documents for the objects in the test bucket, in the shapes AWS sends: an EventBridge
-// "Object Created" event and an S3 event notification (Records[]), as documented in
-// https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html and
-// notification-content-structure.html — keys form-URL-encoded, ETags bare.
+// "Object Created" event and an S3 event notification (Records[]), built from AWS's documented
+// examples (the OpenAPI document's, src/core/http/schemas/s3-events.ts) — keys form-URL-encoded,
+// ETags bare.
 import { env } from "cloudflare:test";
+import { S3_EVENT_EXAMPLES } from "../../src/core/http/schemas/s3-events";
 import { harnessUrl } from "./ingest";
 
 /** What S3 says about an object now: its ETag (bare) and size, read with a HEAD. */
@@ -25,49 +26,30 @@ export interface EventFields {
   eventName?: string;
 }
 
-/** One record of an S3 event notification (version 2.1, as S3 sends to SNS, SQS, Lambda). */
+/** One record of an S3 event notification: AWS's documented example (the OpenAPI example), for this object. */
 export function s3Record(o: EventFields) {
-  return {
-    eventVersion: "2.1",
-    eventSource: "aws:s3",
-    awsRegion: "us-east-1",
-    eventTime: o.time ?? new Date().toISOString(),
-    eventName: o.eventName ?? "ObjectCreated:Put",
-    userIdentity: { principalId: "EXAMPLE" },
-    requestParameters: { sourceIPAddress: "127.0.0.1" },
-    responseElements: { "x-amz-request-id": "EXAMPLE123456789", "x-amz-id-2": "EXAMPLE123/5678abcdefghijklambdaisawesome/mnopqrstuvwxyzABCDEFGH" },
-    s3: {
-      s3SchemaVersion: "1.0",
-      configurationId: "testConfigRule",
-      bucket: { name: o.bucket ?? env.S3_BUCKET, ownerIdentity: { principalId: "EXAMPLE" }, arn: `arn:aws:s3:::${o.bucket ?? env.S3_BUCKET}` },
-      object: { key: formEncode(o.key), size: o.size, eTag: o.etag, sequencer: o.sequencer ?? "0A1B2C3D4E5F678901" },
-    },
-  };
+  const record = structuredClone(S3_EVENT_EXAMPLES.s3Notification.value.Records[0]!);
+  const bucket = o.bucket ?? env.S3_BUCKET;
+  record.eventTime = o.time ?? new Date().toISOString();
+  record.eventName = o.eventName ?? "ObjectCreated:Put";
+  record.s3.bucket = { ...record.s3.bucket, name: bucket, arn: `arn:aws:s3:::${bucket}` };
+  record.s3.object = { key: formEncode(o.key), size: o.size, eTag: o.etag, sequencer: o.sequencer ?? "0A1B2C3D4E5F678901" };
+  return record;
 }
 
 export const s3Notification = (...records: EventFields[]) => ({ Records: records.map(s3Record) });
 
-/** An EventBridge "Object Created" event, as an API destination posts it. */
+/** An EventBridge "Object Created" event, as an API destination posts it: AWS's documented example, for this object. */
 export function eventBridgeEvent(o: EventFields & { detailType?: string }) {
-  return {
-    version: "0",
-    id: crypto.randomUUID(),
-    "detail-type": o.detailType ?? "Object Created",
-    source: "aws.s3",
-    account: "111122223333",
-    time: (o.time ?? new Date().toISOString()).replace(/\.\d{3}Z$/, "Z"),
-    region: "us-east-1",
-    resources: [`arn:aws:s3:::${o.bucket ?? env.S3_BUCKET}`],
-    detail: {
-      version: "0",
-      bucket: { name: o.bucket ?? env.S3_BUCKET },
-      object: { key: formEncode(o.key), size: o.size, etag: o.etag, "version-id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e", sequencer: o.sequencer ?? "617f08299329d189" },
-      "request-id": "N4N7GDK58NMKJ12R",
-      requester: "123456789012",
-      "source-ip-address": "1.2.3.4",
-      reason: "PutObject",
-    },
-  };
+  const event = structuredClone(S3_EVENT_EXAMPLES.eventBridge.value);
+  const bucket = o.bucket ?? env.S3_BUCKET;
+  event.id = crypto.randomUUID();
+  event["detail-type"] = o.detailType ?? "Object Created";
+  event.time = (o.time ?? new Date().toISOString()).replace(/\.\d{3}Z$/, "Z");
+  event.resources = [`arn:aws:s3:::${bucket}`];
+  event.detail.bucket = { name: bucket };
+  event.detail.object = { ...event.detail.object, key: formEncode(o.key), size: o.size, etag: o.etag, sequencer: o.sequencer ?? "617f08299329d189" };
+  return event;
 }
 
 /** The event S3 would send for `key` as it is in the bucket now. */
