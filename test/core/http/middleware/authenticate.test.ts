@@ -52,6 +52,9 @@ const ROUTES: RouteCase[] = [
   { method: "POST", route: "/api/ingest/events", scope: "ingest:run", path: "/api/ingest/events", body: () => ({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: "any-bucket" }), allowed: 202 },
 ];
 
+/** The /api routes authenticated otherwise than by an API key: an SNS message carries its own signature. */
+const NO_API_KEY = ["POST /api/ingest/sns"];
+
 const registered = new Set(
   createApp()
     .routes.filter((r) => r.method !== "ALL" && r.path.startsWith("/api/"))
@@ -107,7 +110,7 @@ beforeAll(async () => {
 describe("the auth matrix", () => {
   it("covers every /api route the app registers", () => {
     expect(registered.size).toBeGreaterThanOrEqual(12);
-    const covered = new Set(ROUTES.map(label));
+    const covered = new Set([...ROUTES.map(label), ...NO_API_KEY]);
     expect([...registered].filter((route) => !covered.has(route))).toEqual([]);
   });
 
@@ -216,6 +219,12 @@ describe("public routes", () => {
   it.each(["/health", "/openapi.json", "/docs"])("%s ignores an invalid key", async (path) => {
     const res = await call(path, { key: "garbage", ip: randomIp() });
     expect(res.status).toBe(200);
+  });
+  it.each([null, "garbage", env.ADMIN_API_KEY])("POST /api/ingest/sns takes no API key: with key %s the SNS message decides the answer", async (key) => {
+    // Not an SNS message: the same 400 whatever the key, never a 401.
+    const res = await call("/api/ingest/sns", { method: "POST", key, ip: randomIp(), rawBody: "{}", contentType: "text/plain; charset=UTF-8" });
+    expect(res.headers.get("WWW-Authenticate")).toBeNull();
+    await expectProblem(res, 400, "validation");
   });
 });
 
