@@ -8,6 +8,7 @@ import { problemsContract } from "./problems";
 import type { ContractTarget } from "./target";
 
 export { ingestContract, type IngestSource } from "./ingest";
+export { snsContract, type SnsSource } from "./sns";
 export type { ContractTarget } from "./target";
 
 /** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input, the error catalogue, the TypeScript client). */

@@ -67,6 +67,7 @@ describe("parseConfig", () => {
         maxRetries: 3,
         populateCooldownSeconds: 60,
       },
+      sns: { topicArns: [], trustedHost: /^(?:sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)$/, allowLoopbackHttp: false },
     });
   });
 
@@ -123,11 +124,37 @@ describe("parseConfig", () => {
     ["INGEST_RETRY_BASE_SECONDS", { INGEST_RETRY_BASE_SECONDS: "-1" }],
     ["INGEST_MAX_RETRIES", { INGEST_MAX_RETRIES: "101" }],
     ["INGEST_POPULATE_COOLDOWN_SECONDS", { INGEST_POPULATE_COOLDOWN_SECONDS: "-5" }],
+    ["SNS_TOPIC_ARNS", { SNS_TOPIC_ARNS: "rankings-uploads" }],
+    ["SNS_TOPIC_ARNS", { SNS_TOPIC_ARNS: "arn:aws:sqs:eu-west-1:123456789012:rankings" }],
+    ["SNS_CERT_HOST_PATTERN", { ENVIRONMENT: "test", SNS_CERT_HOST_PATTERN: "127.0.0.1:(" }],
   ])("rejects a bad %s, naming it", (name, change) => {
     const error = configError({ ...required(), ...change });
     expect(error.problems.some((p) => p.startsWith(`${name} `))).toBe(true);
     expect(error.message).toMatch(/^Invalid configuration: /);
     expect(error.message).toContain(name);
+  });
+
+  it("reads SNS_TOPIC_ARNS as a comma-separated list (spaces and empty entries ignored; empty: none)", () => {
+    const arns = ["arn:aws:sns:eu-west-1:123456789012:rankings-uploads", "arn:aws-cn:sns:cn-north-1:123456789012:rankings.fifo"];
+    expect(parseConfig({ ...required(), SNS_TOPIC_ARNS: ` ${arns[0]} ,,${arns[1]}, ` }).sns.topicArns).toEqual(arns);
+    expect(parseConfig({ ...required(), SNS_TOPIC_ARNS: "" }).sns.topicArns).toEqual([]);
+  });
+
+  it.each(["staging", "production"])("refuses SNS_CERT_HOST_PATTERN in %s: certificates come only from sns.<region>.amazonaws.com there", (environment) => {
+    const error = configError({ ...required(), ENVIRONMENT: environment, SNS_CERT_HOST_PATTERN: ".*" });
+    expect(error.problems).toEqual([
+      `SNS_CERT_HOST_PATTERN must not be set in ${environment}: SNS certificates and SubscribeURLs are trusted only from sns.<region>.amazonaws.com (the variable exists for development and test)`,
+    ]);
+    // An empty value is "not set", as some tools write an unset variable.
+    expect(parseConfig({ ...required(), ENVIRONMENT: environment, SNS_CERT_HOST_PATTERN: "" }).sns).toMatchObject({ allowLoopbackHttp: false });
+  });
+
+  it.each(["development", "test"])("takes SNS_CERT_HOST_PATTERN in %s, matched against a whole host, and allows http to loopback there", (environment) => {
+    const { sns } = parseConfig({ ...required(), ENVIRONMENT: environment, SNS_CERT_HOST_PATTERN: "127\\.0\\.0\\.1:\\d+" });
+    expect(sns.allowLoopbackHttp).toBe(true);
+    expect(sns.trustedHost.test("127.0.0.1:8080")).toBe(true);
+    expect(sns.trustedHost.test("127.0.0.1:8080.evil.test")).toBe(false);
+    expect(sns.trustedHost.test("sns.us-east-1.amazonaws.com")).toBe(false);
   });
 
   it.each(["staging", "production"])("refuses an http S3_ENDPOINT in %s, naming the variable and never its value", (environment) => {

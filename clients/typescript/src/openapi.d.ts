@@ -117,6 +117,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ingest/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ingest the files an S3 event announces
+         * @description Takes an S3 event — from an EventBridge API destination (an `aws.s3` event) or an S3 event notification (`Records[]`) — and records each created object under `S3_PREFIX` of the configured bucket in the ledger and on the ingest queue, exactly as the daily scan would (a run with trigger `event`). Keys are form-URL-decoded and ETags quoted, so a file version seen by both an event and the scan is one ledger row and is ingested once; duplicate and out-of-order deliveries change nothing. `s3:TestEvent`, `ObjectRemoved:*` and other non-create events, other buckets, keys outside the prefix and non-data files are acknowledged and counted in `ignored`. Makes no S3 request, so it answers well within EventBridge's 5 s. A 503 means nothing may have been recorded: deliver the event again.
+         */
+        post: operations["ingestEvents"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ingest/sns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Receive an Amazon SNS message (S3 notifications)
+         * @description The HTTPS endpoint of an SNS subscription to the topic the bucket's S3 event notifications go to (docs/RUNBOOK.md). No API key: every message must carry a valid SNS signature (SignatureVersion 1 or 2) whose certificate is served over https by `sns.<region>.amazonaws.com`, come from a topic listed in `SNS_TOPIC_ARNS`, and have a Timestamp at most 65 minutes old (SNS retries for at most an hour) and at most 5 minutes ahead. A SubscriptionConfirmation is confirmed by fetching its SubscribeURL (200); an UnsubscribeConfirmation is logged (200); a Notification's `Message` is an S3 event notification document, whose objects are recorded and enqueued like `POST /api/ingest/events` does (202). SNS sends the JSON as `text/plain`; `application/json` is accepted too. A refused message enqueues nothing.
+         */
+        post: operations["receiveSnsMessage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/games": {
         parameters: {
             query?: never;
@@ -398,6 +438,8 @@ export interface components {
             done: number;
             failed: number;
             dead: number;
+            /** @description Files replaced in the bucket by a newer upload before they were read (not failures: the newer version is ingested) */
+            superseded: number;
             recordsSeen: number;
             recordsUpserted: number;
             recordsRejected: number;
@@ -417,7 +459,7 @@ export interface components {
             /** Format: date-time */
             lastModified: string | null;
             /** @enum {string} */
-            status: "queued" | "processing" | "done" | "failed" | "dead";
+            status: "queued" | "processing" | "done" | "failed" | "dead" | "superseded";
             /** @description Processing attempts so far */
             attempts: number;
             recordsSeen: number | null;
@@ -441,6 +483,97 @@ export interface components {
             startedAt: string | null;
             /** Format: date-time */
             finishedAt: string | null;
+        };
+        S3EventsAccepted: {
+            /**
+             * @description The `event` run that recorded the files; null when the document announced none to ingest, or only versions already recorded (a duplicate delivery)
+             * @example 31
+             */
+            runId: number | null;
+            /**
+             * @description Messages sent to the ingest queue (0 for a file version already recorded: a duplicate delivery)
+             * @example 1
+             */
+            filesEnqueued: number;
+            /**
+             * @description Records acknowledged without a file: s3:TestEvent, not ObjectCreated (e.g. ObjectRemoved), another bucket, outside S3_PREFIX, not a data file
+             * @example 0
+             */
+            ignored: number;
+        };
+        /** @description An EventBridge S3 event (`source: aws.s3`) as an EventBridge API destination posts it, an S3 event notification (`Records[]`), or the `s3:TestEvent`. Only the fields shown are read; any others are allowed and ignored. */
+        S3EventDocument: components["schemas"]["EventBridgeS3Event"] | components["schemas"]["S3EventNotification"] | components["schemas"]["S3TestEvent"];
+        EventBridgeS3Event: {
+            /** @enum {string} */
+            source: "aws.s3";
+            "detail-type": string;
+            /** Format: date-time */
+            time: string;
+            detail: {
+                bucket: {
+                    name: string;
+                } & {
+                    [key: string]: unknown;
+                };
+                object: {
+                    key: string;
+                    size?: number;
+                    etag?: string;
+                    sequencer?: string;
+                } & {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        S3EventNotification: {
+            Records: ({
+                /** @enum {string} */
+                eventSource: "aws:s3";
+                eventName: string;
+                /** Format: date-time */
+                eventTime: string;
+                s3: {
+                    bucket: {
+                        name: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                    object: {
+                        key: string;
+                        size?: number;
+                        eTag?: string;
+                        sequencer?: string;
+                    } & {
+                        [key: string]: unknown;
+                    };
+                } & {
+                    [key: string]: unknown;
+                };
+            } & {
+                [key: string]: unknown;
+            })[];
+        } & {
+            [key: string]: unknown;
+        };
+        S3TestEvent: {
+            /** @enum {string} */
+            Service: "Amazon S3";
+            /** @enum {string} */
+            Event: "s3:TestEvent";
+            Bucket: string;
+            Time?: string;
+        } & {
+            [key: string]: unknown;
+        };
+        SnsAcknowledgement: {
+            /** @enum {string} */
+            type: "SubscriptionConfirmation" | "UnsubscribeConfirmation";
+            topicArn: string;
+            messageId: string;
         };
         GameInput: {
             name: string;
@@ -1119,6 +1252,7 @@ export interface operations {
                      *           "done": 1,
                      *           "failed": 1,
                      *           "dead": 0,
+                     *           "superseded": 0,
                      *           "recordsSeen": 300,
                      *           "recordsUpserted": 287,
                      *           "recordsRejected": 1,
@@ -1249,6 +1383,7 @@ export interface operations {
                      *         "done": 1,
                      *         "failed": 1,
                      *         "dead": 0,
+                     *         "superseded": 0,
                      *         "recordsSeen": 300,
                      *         "recordsUpserted": 287,
                      *         "recordsRejected": 1,
@@ -1403,7 +1538,7 @@ export interface operations {
                 limit?: number;
                 /** @description Opaque cursor from the `Link: <…>; rel="next"` header of the previous page */
                 cursor?: string;
-                status?: "queued" | "processing" | "done" | "failed" | "dead";
+                status?: "queued" | "processing" | "done" | "failed" | "dead" | "superseded";
             };
             header?: never;
             path?: never;
@@ -1682,6 +1817,358 @@ export interface operations {
             };
             /** @description Internal server error */
             500: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    ingestEvents: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["S3EventDocument"];
+            };
+        };
+        responses: {
+            /** @description Recorded; the files are ingested asynchronously (follow the run) */
+            202: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runId": 31,
+                     *       "filesEnqueued": 1,
+                     *       "ignored": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["S3EventsAccepted"];
+                };
+            };
+            /** @description Request validation failed; Malformed JSON body */
+            400: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description The scheme to authenticate with: `Bearer realm="game-db"` */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description API key lacks the required scope */
+            403: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Seconds to wait */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Seconds to wait before repeating the request, when the API can tell */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveSnsMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "Type": "Notification",
+                 *       "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+                 *       "TopicArn": "arn:aws:sns:eu-west-1:123456789012:game-db-rankings",
+                 *       "Subject": "Amazon S3 Notification",
+                 *       "Message": "{\"Records\":[{\"eventVersion\":\"2.1\",\"eventSource\":\"aws:s3\",\"awsRegion\":\"eu-west-1\",\"eventTime\":\"2021-12-09T03:05:00.000Z\",\"eventName\":\"ObjectCreated:Put\",\"s3\":{\"s3SchemaVersion\":\"1.0\",\"bucket\":{\"name\":\"game-db-rankings\",\"arn\":\"arn:aws:s3:::game-db-rankings\"},\"object\":{\"key\":\"daily/2021-12-09/ios.top100.json\",\"size\":48213,\"eTag\":\"9b2cf535f27731c974343645a3985328\",\"sequencer\":\"0061B1F1A4C5D2E7F8\"}}}]}",
+                 *       "Timestamp": "2021-12-09T03:05:00.512Z",
+                 *       "SignatureVersion": "2",
+                 *       "Signature": "EXAMPLEpH+DcEwjAPg8O9mY8dReBSwksfg2S7WKQcikcNKWLQjwu6A4VbeS0QHVCkhRS7fUQvi2egU3N858fiTDN6bkkOxYDVrY0Ad8L10Hs3zH81mtnPk5uvvolIC1CXGu43obcgFxeL3khZl8IKvO61GWB6jI9b5+gLPoBc1Q=",
+                 *       "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
+                 *       "UnsubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn=arn:aws:sns:eu-west-1:123456789012:game-db-rankings:c9135db0-26c4-47ec-8998-413945fb5a96"
+                 *     }
+                 */
+                "text/plain": ({
+                    /** @enum {string} */
+                    Type: "Notification";
+                    MessageId: string;
+                    TopicArn: string;
+                    Message: string;
+                    /** Format: date-time */
+                    Timestamp: string;
+                    /** @enum {string} */
+                    SignatureVersion: "1" | "2";
+                    Signature: string;
+                    SigningCertURL: string;
+                    Subject?: string | null;
+                    UnsubscribeURL?: string;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @enum {string} */
+                    Type: "SubscriptionConfirmation";
+                    MessageId: string;
+                    TopicArn: string;
+                    Message: string;
+                    /** Format: date-time */
+                    Timestamp: string;
+                    /** @enum {string} */
+                    SignatureVersion: "1" | "2";
+                    Signature: string;
+                    SigningCertURL: string;
+                    Token: string;
+                    SubscribeURL: string;
+                } & {
+                    [key: string]: unknown;
+                }) | ({
+                    /** @enum {string} */
+                    Type: "UnsubscribeConfirmation";
+                    MessageId: string;
+                    TopicArn: string;
+                    Message: string;
+                    /** Format: date-time */
+                    Timestamp: string;
+                    /** @enum {string} */
+                    SignatureVersion: "1" | "2";
+                    Signature: string;
+                    SigningCertURL: string;
+                    Token: string;
+                    SubscribeURL: string;
+                } & {
+                    [key: string]: unknown;
+                });
+            };
+        };
+        responses: {
+            /** @description Subscription confirmed, or its end acknowledged */
+            200: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "type": "SubscriptionConfirmation",
+                     *       "topicArn": "arn:aws:sns:eu-west-1:123456789012:game-db-rankings",
+                     *       "messageId": "165545c9-2a5c-472c-8df2-7ff2be2b3b1b"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["SnsAcknowledgement"];
+                };
+            };
+            /** @description Notification accepted: its objects are recorded and enqueued */
+            202: {
+                headers: {
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "runId": 31,
+                     *       "filesEnqueued": 1,
+                     *       "ignored": 0
+                     *     }
+                     */
+                    "application/json": components["schemas"]["S3EventsAccepted"];
+                };
+            };
+            /** @description Request validation failed; Malformed JSON body */
+            400: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description SNS message signature does not verify; SNS message outside the replay window; SNS URL not trusted; SNS topic not allowed */
+            403: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests */
+            429: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    /** @description Remaining quota, e.g. `"per-key";r=1199;t=60` (draft-ietf-httpapi-ratelimit-headers) */
+                    RateLimit: string;
+                    /** @description Quota policy, e.g. `"per-key";q=1200;w=60` */
+                    "RateLimit-Policy": string;
+                    /** @description Seconds to wait */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Internal server error */
+            500: {
+                headers: {
+                    /** @description Identifies the request in the logs (and in a problem's `requestId`) */
+                    "X-Request-Id": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Upstream service failed */
+            502: {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { except } from "hono/combine";
 import type { AppEnv } from "./env";
 import { accessLog } from "./middleware/access-log";
 import { authenticateApiKey } from "./middleware/authenticate";
@@ -15,14 +16,15 @@ import { healthRoutes } from "./routes/health";
 import { problemsRoutes } from "./routes/problems";
 import { ingestRoutes } from "./routes/ingest";
 import { searchRoutes } from "./routes/search";
+import { SNS_PATH, snsRoutes } from "./routes/sns";
 import { statsRoutes } from "./routes/stats";
 import { registerSecuritySchemes } from "./routes/security";
 
 /**
  * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
  * as Hono's `env` with every request. A request flows top to bottom: request id → access log
- * → (public: per-IP limit | /api: key → per-key limit → JSON body guard) → route → service →
- * repository.
+ * → (public: per-IP limit | /api: key → per-key limit → JSON body guard | POST /api/ingest/sns,
+ * signed by SNS instead of a key: per-IP limit → JSON body guard) → route → service → repository.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -32,13 +34,16 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", requestId(), accessLog());
-  app.use("/api/*", authenticateApiKey(), limitByApiKey(), jsonBodyGuard());
+  // SNS cannot send an API key: its messages are authenticated by their signature (routes/sns.ts).
+  app.use("/api/*", except(SNS_PATH, authenticateApiKey(), limitByApiKey(), jsonBodyGuard()));
+  app.use(SNS_PATH, limitByClientIp(), jsonBodyGuard({ acceptTextPlain: true }));
   for (const path of ["/health", "/openapi.json", "/docs", "/problems", "/problems/*"]) app.use(path, limitByClientIp());
 
   registerSecuritySchemes(app);
   // Search first: `/api/games/search` must not be taken for `/api/games/{id}`.
   app.route("/", searchRoutes);
   app.route("/", ingestRoutes);
+  app.route("/", snsRoutes);
   app.route("/", gamesRoutes);
   app.route("/", apiKeysRoutes);
   app.route("/", statsRoutes);

@@ -32,6 +32,8 @@ interface Document {
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const NOT_DOCUMENTED = new Set(["/openapi.json", "/docs"]);
+/** The /api operations authenticated otherwise than by an API key (an SNS message's signature). */
+const PUBLIC_API_OPERATIONS = ["POST /api/ingest/sns"];
 
 let served: string;
 let doc: Document;
@@ -110,6 +112,8 @@ describe("GET /openapi.json", () => {
       "GET /health": "getHealth",
       "GET /problems": "listProblemTypes",
       "GET /problems/{code}": "getProblemType",
+      "POST /api/ingest/events": "ingestEvents",
+      "POST /api/ingest/sns": "receiveSnsMessage",
     };
     for (const [operation, id] of Object.entries(stable)) {
       expect(operations.find((o) => `${o.method} ${o.path}` === operation)?.op.operationId, operation).toBe(id);
@@ -131,8 +135,8 @@ describe("GET /openapi.json", () => {
   });
 
   it("marks the public operations public (security: []) and only those", () => {
-    const publicOps = operations.filter((o) => !o.path.startsWith("/api/"));
-    expect(publicOps.map((o) => `${o.method} ${o.path}`)).toEqual(["GET /health", "GET /problems", "GET /problems/{code}"]);
+    const publicOps = operations.filter((o) => !o.path.startsWith("/api/") || o.path === "/api/ingest/sns");
+    expect(publicOps.map((o) => `${o.method} ${o.path}`).sort()).toEqual(["GET /health", "GET /problems", "GET /problems/{code}", "POST /api/ingest/sns"]);
     for (const { op } of publicOps) expect(op.security).toEqual([]);
   });
 
@@ -160,19 +164,24 @@ describe("GET /openapi.json", () => {
     }
   });
 
-  it("declares API-key security on every /api operation, with schemes that exist", () => {
+  it("declares API-key security on every /api operation but the public ones, with schemes that exist", () => {
     const schemes = Object.keys(doc.components.securitySchemes);
     expect(schemes.sort()).toEqual(["apiKeyHeader", "bearerAuth"]);
-    for (const { method, path, op } of operations.filter((o) => o.path.startsWith("/api/"))) {
+    const api = operations.filter((o) => o.path.startsWith("/api/"));
+    const open = api.filter((o) => o.op.security?.length === 0).map((o) => `${o.method} ${o.path}`);
+    expect(open).toEqual(PUBLIC_API_OPERATIONS);
+    for (const { method, path, op } of api.filter((o) => !open.includes(`${o.method} ${o.path}`))) {
       expect(op.security, `${method} ${path}`).toBeDefined();
       expect(op.security!.length, `${method} ${path}`).toBeGreaterThan(0);
       for (const requirement of op.security!) for (const name of Object.keys(requirement)) expect(schemes).toContain(name);
     }
   });
 
-  it("declares 401, 403, 429 and 500 problem responses on every /api operation", () => {
+  it("declares 401 (but on public operations), 403, 429 and 500 problem responses on every /api operation", () => {
     for (const { method, path, op } of operations.filter((o) => o.path.startsWith("/api/"))) {
-      for (const status of ["401", "403", "429", "500"]) {
+      const open = PUBLIC_API_OPERATIONS.includes(`${method} ${path}`);
+      expect(op.responses["401"] === undefined, `${method} ${path} 401`).toBe(open);
+      for (const status of open ? ["403", "429", "500"] : ["401", "403", "429", "500"]) {
         const response = op.responses[status];
         expect(response, `${method} ${path} ${status}`).toBeDefined();
         expect(response!.content?.["application/problem+json"]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/components/schemas/Problem" });
@@ -223,7 +232,9 @@ describe("GET /openapi.json", () => {
       expect.arrayContaining(["POST /api/games", "PUT /api/games/{id}", "PATCH /api/games/{id}", "POST /api/keys"]),
     );
     for (const { method, path, op } of withBody) {
-      expect(Object.keys(op.requestBody!.content), `${method} ${path}`).toEqual(["application/json"]);
+      // SNS posts its JSON as text/plain.
+      const mediaTypes = `${method} ${path}` === "POST /api/ingest/sns" ? ["text/plain"] : ["application/json"];
+      expect(Object.keys(op.requestBody!.content), `${method} ${path}`).toEqual(mediaTypes);
       for (const status of ["400", "413", "415"]) {
         expect(op.responses[status]?.content?.["application/problem+json"], `${method} ${path} ${status}`).toBeDefined();
       }

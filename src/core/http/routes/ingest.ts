@@ -1,12 +1,16 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import { FILE_STATUSES } from "../../domain/ingest";
+import { parseS3EventDocument } from "../../domain/s3-events";
 import { ingestService } from "../../services/ingest";
+import { acceptS3Events } from "../../services/ingest-events";
+import { validationError } from "../problem";
 import type { AppEnv } from "../env";
 import { encodeCursor, toPage } from "../pagination";
 import { location, WRITE_HEADERS } from "../schemas/headers";
 import { ID_PARAMS, integerParam, NO_QUERY, strictQuery } from "../schemas/params";
 import { FILES_EXAMPLE, POPULATE_EXAMPLE, RETRIED_FILE_EXAMPLE, RUN_DETAIL_EXAMPLE, RUN_EXAMPLE } from "../schemas/examples";
 import { IngestFileSchema, IngestRunDetailSchema, IngestRunSchema, PopulateResultSchema } from "../schemas/ingest";
+import { S3_EVENT_EXAMPLES, S3_EVENTS_ACCEPTED_EXAMPLE, S3EventDocumentSchema, S3EventsAcceptedSchema } from "../schemas/s3-events";
 import { apiRoute, json } from "./api-route";
 
 const tags = ["Ingestion"];
@@ -115,6 +119,32 @@ const retryRoute = apiRoute(
   { errors: ["validation", "not-found", "conflict", "service-unavailable"] },
 );
 
+const eventsRoute = apiRoute(
+  "ingest:run",
+  {
+    method: "post",
+    path: "/api/ingest/events",
+    operationId: "ingestEvents",
+    tags,
+    summary: "Ingest the files an S3 event announces",
+    description:
+      "Takes an S3 event — from an EventBridge API destination (an `aws.s3` event) or an S3 event notification (`Records[]`) — and records " +
+      "each created object under `S3_PREFIX` of the configured bucket in the ledger and on the ingest queue, exactly as the daily scan would " +
+      "(a run with trigger `event`). Keys are form-URL-decoded and ETags quoted, so a file version seen by both an event and the scan is one " +
+      "ledger row and is ingested once; duplicate and out-of-order deliveries change nothing. `s3:TestEvent`, `ObjectRemoved:*` and other " +
+      "non-create events, other buckets, keys outside the prefix and non-data files are acknowledged and counted in `ignored`. Makes no S3 " +
+      "request, so it answers well within EventBridge's 5 s. A 503 means nothing may have been recorded: deliver the event again.",
+    request: {
+      query: NO_QUERY,
+      body: { required: true, content: { "application/json": { schema: S3EventDocumentSchema, examples: S3_EVENT_EXAMPLES } } },
+    },
+    responses: {
+      202: { description: "Recorded; the files are ingested asynchronously (follow the run)", headers: WRITE_HEADERS, content: json(S3EventsAcceptedSchema, S3_EVENTS_ACCEPTED_EXAMPLE) },
+    },
+  },
+  { errors: ["validation", "malformed-json", "payload-too-large", "unsupported-media-type", "service-unavailable"] },
+);
+
 const beforeId = (cursor: string | undefined, limit: number) => toPage({ limit, cursor }).afterId;
 
 export const ingestRoutes = new OpenAPIHono<AppEnv>()
@@ -133,4 +163,17 @@ export const ingestRoutes = new OpenAPIHono<AppEnv>()
     const files = await ingestService(c.env.deps).listFiles(status, limit, beforeId(cursor, limit));
     return c.json(files.rows, 200, olderPageLink(c.req.url, files));
   })
-  .openapi(retryRoute, async (c) => c.json(await ingestService(c.env.deps).retryFile(c.req.valid("param").id), 202));
+  .openapi(retryRoute, async (c) => c.json(await ingestService(c.env.deps).retryFile(c.req.valid("param").id), 202))
+  .openapi(
+    eventsRoute,
+    async (c) => c.json(await acceptS3Events(c.req.valid("json"), c.env.deps), 202),
+    // A body that is none of the documents is reported against the one its shape says it meant
+    // to be, not as "matches none of three" (the union's own error).
+    (result) => {
+      if (result.success) return undefined;
+      if (result.target !== "json") throw validationError(result.error, result.target);
+      // @hono/zod-validator hands the hook the raw body as `data` on failure too.
+      const parsed = parseS3EventDocument((result as { data?: unknown }).data);
+      throw validationError(parsed.success ? result.error : parsed.error, "json");
+    },
+  );

@@ -140,6 +140,7 @@ const TOTALS_EXAMPLE: Of<typeof RunTotalsSchema> = {
   done: 1,
   failed: 1,
   dead: 0,
+  superseded: 0,
   recordsSeen: 300,
   recordsUpserted: 287,
   recordsRejected: 1,

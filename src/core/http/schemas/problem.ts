@@ -123,6 +123,26 @@ const PROBLEM_EXAMPLES: Record<ProblemCode, ProblemExample> = {
     instance: "/api/games",
     detail: "Rate limit of 1200 requests per 60 s exceeded; retry in 12 s",
   },
+  "sns-signature-invalid": {
+    summary: "The SNS message's Signature does not verify with its certificate (tampered, or signed by another key), or the certificate has expired",
+    instance: "/api/ingest/sns",
+    detail: "The Signature does not match the message (SignatureVersion 2)",
+  },
+  "sns-message-expired": {
+    summary: "The SNS message's Timestamp is older than the replay window (65 min) or in the future",
+    instance: "/api/ingest/sns",
+    detail: "The message was published at 2026-12-04T09:12:44.120Z, more than 65 minutes ago (SNS stops retrying after an hour): refused as a replay",
+  },
+  "sns-untrusted-url": {
+    summary: "The SigningCertURL or SubscribeURL is not an https URL on sns.<region>.amazonaws.com",
+    instance: "/api/ingest/sns",
+    detail: "SigningCertURL is on sns.us-east-1.amazonaws.com.evil.test, not an Amazon SNS host (sns.<region>.amazonaws.com)",
+  },
+  "sns-topic-not-allowed": {
+    summary: "The SNS message's TopicArn is not in SNS_TOPIC_ARNS (or the list is empty)",
+    instance: "/api/ingest/sns",
+    detail: "Topic arn:aws:sns:eu-west-1:123456789012:someone-elses-topic is not in SNS_TOPIC_ARNS",
+  },
   internal: { summary: "An unexpected failure (no internals are disclosed)", instance: "/api/games", detail: "The server failed to handle this request" },
   "bad-gateway": {
     summary: "S3 failed while the run listed the bucket",
