@@ -35,6 +35,13 @@ const roomyLimits = {
  */
 const LIMITED_WORKER = "./test/support/limited-worker.ts";
 
+/**
+ * A test's timeout detects a hang; it is not a performance assertion. vitest's 5 s default
+ * failed tests that wait on a bounded condition (the next rate-limit window, up to 5 s) or run
+ * 1,000 D1 queries on a loaded 2-core machine, so every Workers project gets the same roomy limit.
+ */
+const HANG_TIMEOUT_MS = 60_000;
+
 /** Known to the tests through `env.ADMIN_API_KEY`; never used outside them. */
 const TEST_ADMIN_API_KEY = "test-admin-key-0123456789abcdefghijklmnop";
 
@@ -53,7 +60,7 @@ export default defineConfig(async () => {
     test: {
       projects: [
         {
-          test: { name: "node", include: testsIn(PROJECT_FOLDERS.node), environment: "node" },
+          test: { name: "node", include: testsIn(PROJECT_FOLDERS.node), environment: "node", testTimeout: HANG_TIMEOUT_MS, hookTimeout: HANG_TIMEOUT_MS },
         },
         {
           plugins: [
@@ -76,6 +83,8 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: foldersOf([...PROJECT_FOLDERS.node, ...PROJECT_FOLDERS["workers-ingest"], ...PROJECT_FOLDERS["workers-rate-limits"]]),
             setupFiles: ["./test/setup/apply-migrations.ts"],
+            testTimeout: HANG_TIMEOUT_MS,
+            hookTimeout: HANG_TIMEOUT_MS,
           },
         },
         {
@@ -103,6 +112,10 @@ export default defineConfig(async () => {
                     ALERT_WEBHOOK_URL: `${harness}/__harness/webhook`,
                     INGEST_RETRY_BASE_SECONDS: "1",
                     INGEST_RETRY_MAX_SECONDS: "2",
+                    // SNS certificates and SubscribeURLs are served by the harness (its pages), the
+                    // only host besides AWS's that the tests trust (test/core/ingest/sns.test.ts).
+                    SNS_CERT_HOST_PATTERN: `127\\.0\\.0\\.1:${inject("ingestHarnessPort")}`,
+                    SNS_TOPIC_ARNS: "arn:aws:sns:eu-test-1:123456789012:test-rankings-uploads,arn:aws:sns:eu-test-1:123456789012:second-topic",
                   },
                 },
               };
@@ -114,7 +127,8 @@ export default defineConfig(async () => {
             setupFiles: ["./test/setup/apply-migrations.ts"],
             globalSetup: ["./test/setup/ingest-global.ts"],
             fileParallelism: false,
-            testTimeout: 60_000,
+            testTimeout: HANG_TIMEOUT_MS,
+            hookTimeout: HANG_TIMEOUT_MS,
           },
         },
         {
@@ -136,6 +150,8 @@ export default defineConfig(async () => {
             name: "workers-rate-limits",
             include: testsIn(PROJECT_FOLDERS["workers-rate-limits"]),
             setupFiles: ["./test/setup/apply-migrations.ts"],
+            testTimeout: HANG_TIMEOUT_MS,
+            hookTimeout: HANG_TIMEOUT_MS,
           },
         },
       ],

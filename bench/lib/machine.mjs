@@ -73,6 +73,8 @@ export function cpuBetween(a, b) {
  * Waits until other processes use less than QUIET_CORES over half a second, for at most
  * `maxWaitMs` — and, when a `budget` ({ms}) is given, at most what is left of it for the whole
  * run (the wait is deducted). Returns the cores other processes used in the last sample.
+ * @param {string} label
+ * @param {{ maxWaitMs: number, budget?: { ms: number }, s3Pid?: number, log?: (...parts: any[]) => void }} options
  */
 export async function waitForQuiet(label, { maxWaitMs, budget, s3Pid = 0, log = console.error }) {
   const started = Date.now();

@@ -276,3 +276,47 @@ describe("the client address behind a reverse proxy (CLIENT_IP_HEADER=X-Forwarde
     for (const bad of ["0", "-1", "1.5", "many"]) expect(() => parseDenoSettings({ TRUSTED_PROXY_COUNT: bad })).toThrow(/TRUSTED_PROXY_COUNT/);
   });
 });
+
+describe("metrics on Deno: one JSON line per data point (src/platform/deno/metrics.ts)", () => {
+  let server: DenoServer;
+
+  beforeAll(async () => {
+    // LOG_LEVEL=warn (BASE_VARS): access lines are not written, data points are.
+    server = await startDenoServer();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+
+  const metricLines = () =>
+    server.output.flatMap((line) => {
+      try {
+        const value = JSON.parse(line) as Record<string, unknown>;
+        return value.msg === "metric" ? [value] : [];
+      } catch {
+        return [];
+      }
+    });
+
+  it("writes the request's point with its route pattern and key id, never the path or the key, at every log level", async () => {
+    const requests = [
+      fetch(`${server.origin}/api/games/4242`, { headers: { Authorization: `Bearer ${TEST_ADMIN_KEY}` } }),
+      fetch(`${server.origin}/health`),
+    ];
+    for (const res of await Promise.all(requests)) await res.body?.cancel();
+    const lines = await waitFor(async () => metricLines(), (l) => l.length >= 2, { what: "two metric lines" });
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        {
+          time: expect.any(String), level: "info", msg: "metric", environment: "test", runtime: "deno",
+          metric: "request", route: "/api/games/:id", method: "GET", status: 404, cache: "MISS", durationMs: expect.any(Number), keyId: "admin",
+        },
+        expect.objectContaining({ metric: "request", route: "/health", status: 200, keyId: null }),
+      ]),
+    );
+    const all = server.output.join("\n");
+    expect(all).not.toContain("4242");
+    expect(all).not.toContain(TEST_ADMIN_KEY);
+    expect(all).not.toContain('"msg":"request"');
+  });
+});

@@ -23,7 +23,12 @@ interface WorkerConfig {
   ratelimits: RateLimitBinding[];
   assets?: { binding?: string };
   secrets?: { required?: string[] };
-  observability?: { enabled?: boolean };
+  observability?: {
+    enabled?: boolean;
+    logs?: { enabled?: boolean; invocation_logs?: boolean; persist?: boolean; head_sampling_rate?: number };
+    traces?: { enabled?: boolean; persist?: boolean; head_sampling_rate?: number };
+  };
+  analytics_engine_datasets: { binding: string; dataset?: string }[];
   vars: Record<string, string>;
   triggers: { crons?: string[] };
   queues: {
@@ -53,6 +58,16 @@ describe.each(ENVIRONMENTS)("wrangler.toml environment %s", (environment) => {
     expect(config.assets?.binding).toBe("ASSETS");
     expect(config.secrets?.required).toContain("ADMIN_API_KEY");
     expect(config.observability?.enabled).toBe(true);
+    expect(config.analytics_engine_datasets.map((d) => d.binding)).toEqual(["METRICS"]);
+  });
+
+  it("keeps every log line and invocation log, and traces at a stated head-sampling rate", () => {
+    // An environment that sets part of [observability] replaces the whole table, so each one
+    // must state all of it: a lone traces rate would silently turn logs off.
+    expect(config.observability?.logs).toEqual({ enabled: true, invocation_logs: true, persist: true, head_sampling_rate: 1 });
+    expect(config.observability?.traces).toMatchObject({ enabled: true, persist: true });
+    const rate = config.observability?.traces?.head_sampling_rate;
+    expect(rate).toBe(environment === "production" ? 0.1 : 1);
   });
 
   it("runs the daily scan and the ledger sweep, and consumes the ingest queue and its dead-letter queue", () => {
@@ -105,5 +120,6 @@ describe("environments are separate", () => {
     expect(distinct(configs.flatMap((c) => c.ratelimits.map((r) => r.namespace_id)))).toBe(true);
     expect(configs.map((c) => c.vars.ENVIRONMENT)).toEqual(["development", "staging", "production"]);
     expect(distinct(configs.flatMap((c) => (c.queues.producers ?? []).map((p) => p.queue)))).toBe(true);
+    expect(distinct(configs.map((c) => c.analytics_engine_datasets[0]?.dataset))).toBe(true);
   });
 });

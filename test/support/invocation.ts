@@ -1,14 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import { D1_LIMITS, d1Errors, KV_LIMITS, kvErrors } from "./platform-limits";
+import { ANALYTICS_ENGINE_LIMITS, analyticsEngineErrors, D1_LIMITS, d1Errors, KV_LIMITS, kvErrors } from "./platform-limits";
 
 /**
  * What one Worker invocation (a fetch, a scheduled event, a queue batch — including the work it
- * hands to `waitUntil`) may still spend: D1 queries and KV operations are counted separately,
- * each against its own documented per-invocation limit.
+ * hands to `waitUntil`) may still spend: D1 queries, KV operations and Analytics Engine data
+ * points are counted separately, each against its own documented per-invocation limit.
  */
 export class InvocationBudget {
   d1Queries = 0;
   kvOperations = 0;
+  dataPoints = 0;
 
   spendD1(queries: number): void {
     if (this.d1Queries + queries > D1_LIMITS.queriesPerInvocation) throw d1Errors.tooManyQueries();
@@ -18,6 +19,11 @@ export class InvocationBudget {
   spendKv(operations = 1): void {
     if (this.kvOperations + operations > KV_LIMITS.operationsPerInvocation) throw kvErrors.tooManyOperations();
     this.kvOperations += operations;
+  }
+
+  spendDataPoint(): void {
+    if (this.dataPoints + 1 > ANALYTICS_ENGINE_LIMITS.dataPointsPerInvocation) throw analyticsEngineErrors.tooManyDataPoints();
+    this.dataPoints += 1;
   }
 }
 

@@ -3,6 +3,7 @@ import { depsFor } from "../../src/platform/cloudflare/deps";
 import { currentBudget, InvocationBudget } from "./invocation";
 import { KvFaults } from "./kv-faults";
 import { AdvanceableClock, KvWriteRate } from "./kv-write-rate";
+import { DataPointLog, limitedAnalyticsEngine } from "./limited-analytics-engine";
 import { limitedD1 } from "./limited-d1";
 import { limitedKv } from "./limited-kv";
 
@@ -16,12 +17,19 @@ export const cacheWriteRate = new KvWriteRate(kvClock);
 /** Failures to inject into `env.CACHE` (a KV outage); clear them after each test that sets some. */
 export const cacheFaults = new KvFaults();
 
-/** `env` with D1 and KV behind the production limits, charging every query to `budget()`. */
+/**
+ * The data points written to `env.METRICS` by the Worker and the services tests build (module
+ * state like the above: one log per test file). Clear it in the tests that read it.
+ */
+export const metricsLog = new DataPointLog();
+
+/** `env` with D1, KV and Analytics Engine behind the production limits, charging every query to `budget()`. */
 export function limitedEnv(env: Env, budget: () => InvocationBudget): Env {
   return {
     ...env,
     DB: limitedD1(env.DB, budget),
     CACHE: limitedKv(env.CACHE, { budget, writeRate: cacheWriteRate, faults: cacheFaults }),
+    METRICS: limitedAnalyticsEngine(env.METRICS, { budget, log: metricsLog }),
   };
 }
 

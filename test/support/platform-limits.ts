@@ -40,6 +40,26 @@ export const d1Errors = {
   tooManyQueries: () => new Error(`D1_ERROR: ${INVOCATION_LIMIT}`),
 };
 
+/** https://developers.cloudflare.com/analytics/analytics-engine/limits/ */
+export const ANALYTICS_ENGINE_LIMITS = {
+  blobs: 20,
+  doubles: 20,
+  indexes: 1,
+  indexBytes: 96,
+  /** All blobs of one data point together. */
+  blobBytes: 16 * 1024,
+  dataPointsPerInvocation: 250,
+} as const;
+
+/**
+ * Production drops a data point over these limits (several indexes: "your data point will not be
+ * recorded"); the texts are ours. A test binding throws instead, so the test that wrote it fails.
+ */
+export const analyticsEngineErrors = {
+  invalid: (what: string) => new Error(`Analytics Engine data point refused: ${what}`),
+  tooManyDataPoints: () => new Error(`Analytics Engine: more than ${ANALYTICS_ENGINE_LIMITS.dataPointsPerInvocation} data points in one invocation`),
+};
+
 export type KvOperation = "GET" | "PUT" | "DELETE" | "LIST";
 
 export const kvErrors = {

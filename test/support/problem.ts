@@ -1,20 +1,8 @@
 import { expect } from "vitest";
+import type { Problem } from "../../clients/typescript/src/index";
 
-/** An RFC 9457 problem as the API renders it (src/core/http/problem.ts). */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  errors?: { location: string; path: string; message: string; code: string }[];
-  /** 403 only. */
-  requiredScope?: string;
-  grantedScopes?: string[];
-  /** 429 from populate: the run the key started within the cooldown. */
-  statusUrl?: string;
-}
+/** An RFC 9457 problem as the API renders it (src/core/http/problem.ts), as the OpenAPI document types it. */
+export type { Problem };
 
 /**
  * Asserts an RFC 9457 problem response with every member the API promises, and returns it.
@@ -27,7 +15,7 @@ export async function expectProblem(res: Response, status: number, code?: string
   const body = JSON.parse(text) as Problem;
   expect(body).toEqual(
     expect.objectContaining({
-      type: expect.stringMatching(/^urn:game-db:problem:[a-z-]+$/),
+      type: expect.stringMatching(/^\/problems\/[a-z-]+$/),
       title: expect.any(String),
       status,
       detail: expect.any(String),
@@ -36,6 +24,6 @@ export async function expectProblem(res: Response, status: number, code?: string
     }),
   );
   expect(body.requestId).toBeTruthy();
-  if (code) expect(body.type).toBe(`urn:game-db:problem:${code}`);
+  if (code) expect(body.type).toBe(`/problems/${code}`);
   return body;
 }

@@ -5,14 +5,16 @@ import type { IngestMessage } from "../domain/ingest";
 import type { AppDeps } from "../http/env";
 import { createS3Client } from "../ingest/s3/s3-client";
 import { createLogger, type LogFields } from "../log";
-import type { KeyValueStore, MessageQueue, RateLimiter, RateLimitPolicy } from "../ports";
 import { createMissAdmission } from "../http/middleware/read-cache";
+import { guardedMetrics } from "../metrics";
+import type { KeyValueStore, MessageQueue, Metrics, RateLimiter, RateLimitPolicy } from "../ports";
 import { createAuthenticator } from "../services/auth/authenticator";
 import { createPageTotals } from "../services/page-totals";
+import { createCertificateCache } from "../services/sns/certificate-cache";
 
 /**
  * What a platform brings (src/platform/cloudflare, src/platform/deno): its database, key-value
- * store, queue producer and rate limiting, behind the core's ports. Everything else is built
+ * store, queue producer, metrics sink and rate limiting, behind the core's ports. Everything else is built
  * here, once, the same way on every runtime.
  */
 export interface PlatformPorts {
@@ -21,6 +23,8 @@ export interface PlatformPorts {
   sessions: OpenSession;
   kv: KeyValueStore;
   ingestQueue: MessageQueue<IngestMessage>;
+  /** Where data points go (Workers Analytics Engine; a log line per point on Deno). */
+  metrics: Metrics;
   /** A limiter enforcing `policy`, counting in the windows of `now`. */
   rateLimiter(policy: RateLimitPolicy, now: () => Date): RateLimiter;
 }
@@ -36,7 +40,7 @@ export interface DepsOptions {
  * The composition root: the core's long-lived services from a parsed configuration and the
  * platform's ports. The result lives as long as the isolate (or process) that built it, and so
  * do the caches it holds — the authenticator's verdict memory, the data version's pending bump,
- * the rate limiters' counts — so a test that builds fresh deps gets a fresh isolate.
+ * the rate limiters' counts, the SNS signing certificates — so a test that builds fresh deps gets a fresh isolate.
  */
 export function createDeps(config: AppConfig, ports: PlatformPorts, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? (() => new Date());
@@ -56,7 +60,9 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
     pageTotals: createPageTotals(),
     readCacheAdmission: createMissAdmission(),
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
+    snsCertificates: createCertificateCache({ now }),
     log,
+    metrics: guardedMetrics(ports.metrics, log),
     // SigV4 over the runtime's global fetch (aws4fetch), on every runtime.
     s3: createS3Client(config.ingest.s3),
     ingestQueue: ports.ingestQueue,

@@ -2,9 +2,14 @@ import type { IngestFileRow } from "../data/schema";
 import { abandonedReason } from "../domain/ingest";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
+import { recordFileOutcome } from "./file-metrics";
 
-/** The one alert for a file the ledger gave up on because it keeps stopping its consumer. */
-export async function alertAbandonedFile(file: Pick<IngestFileRow, "id" | "key" | "attempts" | "abandonedAttempts">, deps: IngestDeps): Promise<void> {
+/**
+ * The one alert, and the `dead` data point, for a file the ledger gave up on because it keeps
+ * stopping its consumer. `attempt` is the delivery that found it so (0 from the ledger sweep).
+ */
+export async function reportAbandonedFile(file: Pick<IngestFileRow, "id" | "key" | "attempts" | "abandonedAttempts">, attempt: number, deps: IngestDeps): Promise<void> {
+  recordFileOutcome(deps, file, "dead", { errorCode: "consumer-stopped", attempt });
   await raiseAlert(
     {
       title: "Ingestion file keeps stopping its consumer",

@@ -1,5 +1,6 @@
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
+import { recordFileOutcome } from "./file-metrics";
 import { createLedger } from "../data/ledger";
 import { createLedgerReads } from "../data/ledger-reads";
 import { IngestMessageSchema } from "../domain/ingest";
@@ -25,6 +26,9 @@ export async function processDeadLetter(body: unknown, attempts: number, deps: I
     deps.log.warn("dead letter for a file that is not failing; left as is", { fileId, key, status: file?.status ?? null });
     return;
   }
+  // The last failure's code (`s3-503: …`, `consumer-stopped: …`): why the retries ran out.
+  const errorCode = /^([a-z0-9-]+):/.exec(dead.lastError ?? "")?.[1] ?? "retries-exhausted";
+  recordFileOutcome(deps, { id: fileId, key }, "dead", { errorCode, attempt: dead.attempts });
   await raiseAlert(
     {
       title: "Ingestion file is dead",

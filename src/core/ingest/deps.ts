@@ -1,7 +1,7 @@
 import type { AppConfig } from "../config";
 import type { Database, DatabaseSession, OpenSession } from "../data/database";
 import type { Logger } from "../log";
-import type { KeyValueStore, MessageQueue } from "../ports";
+import type { KeyValueStore, MessageQueue, Metrics } from "../ports";
 import type { DataVersion } from "../data/data-version";
 import type { IngestLimits } from "./limits";
 import type { IngestMessage } from "../domain/ingest";
@@ -23,6 +23,8 @@ export interface IngestDeps {
   /** This isolate's data version (coalesced bumps, read-your-writes); lives as long as the deps. */
   dataVersion: DataVersion;
   log: Logger;
+  /** Data points for dashboards (one per request, one per ingest file delivery); never throws. */
+  metrics: Metrics;
   s3: S3Client;
   ingestQueue: MessageQueue<IngestMessage>;
   now(): Date;

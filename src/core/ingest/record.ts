@@ -14,7 +14,8 @@ const text = (max: number, min = 0) =>
     .transform(replaceLoneSurrogates);
 const optionalText = (max: number) => text(max).nullish().transform((v) => (v === "" ? null : (v ?? null)));
 /** Store ids are numbers in iOS exports and strings in Android ones. */
-const id = z.preprocess((v) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : v), text(255, 1));
+const idAsText = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) && v >= 0 ? String(v) : v);
+const id = z.preprocess(idAsText, text(255, 1));
 
 /**
  * The fields Game DB takes from a record (about 50 arrive; the rest are ignored). A record
@@ -53,8 +54,22 @@ export type RecordResult = { ok: true; game: GameRecord } | { ok: false; reason:
 /**
  * Validates one record. `group` is the record's 0-based group in the grouped layout: its chart
  * position, used as the rank when the record carries none.
+ *
+ * Most records are plainly valid, and checking those by hand costs a tenth of what zod does
+ * (docs/BENCHMARKS.md); everything else — every rejection, so every message — goes through the
+ * schema. Both paths give the same result for every record (test/core/ingest/record.test.ts
+ * checks it on generated records).
  */
 export function toGameRecord(value: unknown, group: number | null): RecordResult {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, reason: "record is not a JSON object" };
+  }
+  const game = plainlyValidGame(value as Record<string, unknown>, group);
+  return game ? { ok: true, game } : toGameRecordBySchema(value, group);
+}
+
+/** `toGameRecord` by the zod schema alone: the reference the hand-checked path must agree with. */
+export function toGameRecordBySchema(value: unknown, group: number | null): RecordResult {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, reason: "record is not a JSON object" };
   }
@@ -81,4 +96,62 @@ export function toGameRecord(value: unknown, group: number | null): RecordResult
       rank: r.rank ?? (group !== null ? group + 1 : null),
     },
   };
+}
+
+/** A field the hand-checked path leaves to the schema. */
+const UNSURE = Symbol("unsure");
+
+/** `text(max, min)`'s result for a plainly valid string, else UNSURE. */
+function plainText(v: unknown, max: number, min = 0): string | typeof UNSURE {
+  if (typeof v !== "string" || v.length < min || v.length > max || hasControlCharacter(v)) return UNSURE;
+  return replaceLoneSurrogates(v);
+}
+
+/** `optionalText(max)`'s result for a plainly valid value, else UNSURE. */
+function plainOptionalText(v: unknown, max: number): string | null | typeof UNSURE {
+  if (v === undefined || v === null || v === "") return null;
+  return plainText(v, max);
+}
+
+/** `id`'s result for a plainly valid value, else UNSURE. */
+const plainId = (v: unknown) => plainText(idAsText(v), 255, 1);
+
+/** An http(s) URL the schema would accept unchanged: no surrounding spaces, a lower-case scheme. */
+const PLAIN_URL = /^https?:\/\//;
+
+/**
+ * The game of a record that the schema would plainly accept, built the way the schema builds
+ * it; undefined when in any doubt, to let the schema decide (and word the reasons). Exported for
+ * its tests: the sample files' records must all take this path.
+ */
+export function plainlyValidGame(r: Record<string, unknown>, group: number | null): GameRecord | undefined {
+  const platform = r.os;
+  if (platform !== "ios" && platform !== "android") return undefined;
+  const appId = r.app_id === undefined ? undefined : plainId(r.app_id);
+  const otherId = r.id === undefined ? undefined : plainId(r.id);
+  if (appId === UNSURE || otherId === UNSURE) return undefined;
+  const storeId = appId ?? otherId;
+  if (storeId === undefined || storeIdProblem(platform, storeId) !== null) return undefined;
+  const rawName = plainText(r.name, 200);
+  if (rawName === UNSURE) return undefined;
+  const name = rawName.trim();
+  if (name.length === 0) return undefined;
+  const publisherId = r.publisher_id === undefined || r.publisher_id === null ? null : plainId(r.publisher_id);
+  const publisherName = plainOptionalText(r.publisher_name, 255);
+  const bundleId = plainOptionalText(r.bundle_id, 255);
+  const appVersion = plainOptionalText(r.version, 64);
+  if (publisherId === UNSURE || publisherName === UNSURE || bundleId === UNSURE || appVersion === UNSURE) return undefined;
+  let iconUrl: string | null = null;
+  const icon = r.icon_url;
+  if (icon !== undefined && icon !== null && icon !== "") {
+    if (typeof icon !== "string" || icon.length > 2048 || !PLAIN_URL.test(icon) || icon.trim() !== icon || hasControlCharacter(icon) || !URL.canParse(icon)) return undefined;
+    iconUrl = icon;
+  }
+  let rank: number | null = null;
+  const recordRank = r.rank;
+  if (recordRank !== undefined && recordRank !== null) {
+    if (typeof recordRank !== "number" || !Number.isInteger(recordRank) || recordRank < 1 || recordRank > 1_000_000) return undefined;
+    rank = recordRank;
+  }
+  return { platform, storeId, name, bundleId, publisherId, publisherName, appVersion, iconUrl, rank: rank ?? (group !== null ? group + 1 : null) };
 }

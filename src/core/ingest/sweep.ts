@@ -1,5 +1,5 @@
 import { describeError } from "../log";
-import { alertAbandonedFile } from "./abandoned";
+import { reportAbandonedFile } from "./abandoned";
 import type { IngestDeps } from "./deps";
 import { sendPendingFiles } from "./dispatch";
 import { alertOverdueFiles } from "./freshness";
@@ -27,7 +27,7 @@ export interface SweepResult {
 export async function recoverAbandonedFiles(deps: IngestDeps): Promise<{ requeued: number; dead: number }> {
   const changed = await createLedger(deps.db).recoverAbandoned(deps.now());
   const dead = changed.filter((f) => f.status === "dead");
-  for (const file of dead) await alertAbandonedFile(file, deps);
+  for (const file of dead) await reportAbandonedFile(file, 0, deps);
   const requeued = changed.filter((f) => f.status !== "dead");
   if (requeued.length > 0) {
     deps.log.warn("ingest files recovered from a stopped consumer", { fileIds: requeued.map((f) => f.id).slice(0, 50), count: requeued.length });

@@ -1,6 +1,7 @@
 import type { IngestDeps } from "../ingest/deps";
 import type { Authenticator } from "./auth/authenticator";
 import type { PageTotals } from "./page-totals";
+import type { CertificateCache } from "./sns/certificate-cache";
 
 /** What the services need, built once per isolate (or process) by the composition root (src/core/compose/deps.ts). */
 export interface ServiceDeps extends IngestDeps {
@@ -8,4 +9,6 @@ export interface ServiceDeps extends IngestDeps {
   authenticator: Authenticator;
   /** The totals this isolate has counted, per data version and filter. */
   pageTotals: PageTotals;
+  /** The SNS signing certificates this isolate (or process) has fetched. */
+  snsCertificates: CertificateCache;
 }

@@ -3,6 +3,7 @@ import { createDeps } from "../../core/compose/deps";
 import type { AppDeps } from "../../core/http/env";
 import { createDatabase, createSessions } from "./database";
 import { createKvStore } from "./kv-store";
+import { createMetrics } from "./metrics";
 import { createMessageQueue } from "./queue";
 import { createRateLimiter } from "./rate-limiter";
 
@@ -21,6 +22,7 @@ export function depsFor(env: Env): AppDeps {
       sessions: createSessions(env.DB),
       kv: createKvStore(env.CACHE),
       ingestQueue: createMessageQueue(env.INGEST_QUEUE),
+      metrics: createMetrics(env.METRICS),
       rateLimiter: (policy, now) => createRateLimiter(policy.name === "per-key" ? env.RATE_LIMIT_KEY : env.RATE_LIMIT_ANON, policy, now),
     });
     built.set(env, deps);

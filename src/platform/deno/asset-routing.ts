@@ -7,7 +7,7 @@
  * file under public/ when one exists, and the API (its 404) otherwise — `not_found_handling =
  * "none"` on Workers.
  */
-export const API_FIRST = ["/api/*", "/health", "/openapi.json", "/docs"] as const;
+export const API_FIRST = ["/api/*", "/health", "/openapi.json", "/docs", "/problems", "/problems/*"] as const;
 
 export function isApiFirst(pathname: string): boolean {
   return API_FIRST.some((pattern) => (pattern.endsWith("/*") ? pathname.startsWith(pattern.slice(0, -1)) : pathname === pattern));

@@ -20,6 +20,7 @@ import { describeError } from "../../core/log";
 import { applyMigrations, createDatabase } from "./database";
 import { createHandler } from "./http";
 import { createKvStore } from "./kv-store";
+import { createLogMetrics } from "./metrics";
 import { createMessageQueue, startIngestConsumer } from "./queue";
 import { createRateLimiter } from "./rate-limiter";
 import { parseDenoSettings } from "./settings";
@@ -56,6 +57,7 @@ const deps = createDeps(
     sessions: alwaysFreshSessions(sqlite.db),
     kv: createKvStore(kv),
     ingestQueue: createMessageQueue(kv, queueSettings),
+    metrics: createLogMetrics({ environment: config.environment, runtime: "deno" }),
     rateLimiter: (policy, now) => createRateLimiter(kv, policy, now),
   },
   { logFields: { runtime: "deno" } },

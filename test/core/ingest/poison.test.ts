@@ -20,6 +20,7 @@ import { sweepLedger } from "../../../src/core/ingest/sweep";
 import { callJson } from "../../helpers/api";
 import { alerts, alertsMentioning, fileRow, files, getRequests, putObject, resetIngestState, setFaults, stagingCount, waitForStatus } from "../../helpers/ingest";
 import { holdingQueue, iosRecord, realDeps, recordingQueue } from "../../helpers/ingest-pipeline";
+import { metricsLog } from "../../support/limited-env";
 
 const KEY = "daily/2021-12-09/poison.json";
 const STOPPED = "Ingestion file keeps stopping its consumer";
@@ -187,6 +188,7 @@ describe("counting abandoned attempts in the ledger", () => {
     const message = await scanHeld(new Date());
     await abandon(message, MAX_ABANDONED_ATTEMPTS);
     expect(await fileRow(message.fileId)).toMatchObject({ status: "processing", abandoned_attempts: MAX_ABANDONED_ATTEMPTS - 1 });
+    metricsLog.clear();
 
     // Five redeliveries at once (duplicates): one of them ends the file, all are acknowledged.
     const decisions = await Promise.all(Array.from({ length: 5 }, (_, i) => processIngestMessage(message, i + 2, realDeps())));
@@ -195,6 +197,21 @@ describe("counting abandoned attempts in the ledger", () => {
     expect(await alertsMentioning(STOPPED, KEY)).toHaveLength(1);
     expect((await alerts()).length).toBe(1);
     expect(await getRequests(KEY)).toEqual([]);
+    // …and one `dead` data point, however many duplicates found it so.
+    expect(metricsLog.points.filter((p) => p.blobs?.[1] === "dead").map((p) => p.blobs)).toEqual([["ingest_file", "dead", "consumer-stopped", KEY]]);
+  });
+
+  it("the sweep that finds the last allowed attempt abandoned ends the file: dead, one alert, one data point", async () => {
+    const message = await scanHeld(new Date());
+    await abandon(message, MAX_ABANDONED_ATTEMPTS);
+    metricsLog.clear();
+    const swept = await sweepLedger(realDeps({ ingestQueue: holdingQueue() }));
+    expect(swept).toMatchObject({ dead: 1 });
+    expect(await fileRow(message.fileId)).toMatchObject({ status: "dead", abandoned_attempts: MAX_ABANDONED_ATTEMPTS });
+    expect(await alertsMentioning(STOPPED, KEY)).toHaveLength(1);
+    expect(metricsLog.points.filter((p) => p.blobs?.[0] === "ingest_file")).toEqual([
+      { indexes: ["ingest"], blobs: ["ingest_file", "dead", "consumer-stopped", KEY], doubles: [0, 0, 0, 0, 0, 0, message.fileId, 0] },
+    ]);
   });
 
   it("fewer abandoned attempts than the maximum: the file is taken over and ingested", async () => {

@@ -1,7 +1,8 @@
 // Mapping one data-team record to a game, and every reason a record is rejected.
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { GameRecord } from "../../../src/core/domain/game";
-import { toGameRecord } from "../../../src/core/ingest/record";
+import { plainlyValidGame, toGameRecord, toGameRecordBySchema } from "../../../src/core/ingest/record";
 import android from "../../fixtures/android.top100.json";
 import ios from "../../fixtures/ios.top100.json";
 
@@ -178,5 +179,117 @@ describe("rejected records, with the reason", () => {
     const parts = text.split("; ");
     expect(parts).toHaveLength(3);
     for (const part of parts) expect(part).toMatch(/^[a-z_]+: /);
+  });
+});
+
+describe("the hand-checked path gives the schema's result", () => {
+  // toGameRecord checks plainly valid records by hand and leaves the rest to the zod schema;
+  // toGameRecordBySchema is the schema alone. Generated records mix valid values with every
+  // edge the schema has: lengths at and past each limit, control characters, lone surrogates,
+  // padded or upper-case URLs, ids of the wrong platform or type, absent, null and empty fields.
+  const text = (max: number) =>
+    fc.oneof(
+      fc.constantFrom("", " ", "  padded  ", "Psyonix LLC", "Pokémon GO", "🎮 Game", "a\u0085b", "tab\there", "lone \ud800", "\udc00x", "x".repeat(max), "x".repeat(max + 1), "é".repeat(max)),
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: "binary", maxLength: 6 }),
+    );
+  const id = fc.oneof(
+    fc.constantFrom(1549027048, 0, -0, 1.5, -5, 2 ** 53, 1e21, "284882215", "0", "", " 1", "1".repeat(20), "1".repeat(21)),
+    fc.constantFrom("com.example.game", "com.x", "a.b_c", "A1.b", "not a package", "com.", ".com.x", `com.${"a".repeat(300)}`, "com.ex\ud800", "com.ex\tx", "com.exam\u0085ple"),
+    fc.nat(),
+    fc.string({ maxLength: 6 }),
+    fc.constantFrom(null, true, [], {}),
+  );
+  const url = fc.oneof(
+    fc.constantFrom(
+      "https://is1-ssl.mzstatic.com/icon.png",
+      "http://example.com",
+      "HTTPS://EXAMPLE.COM/x",
+      " https://example.com",
+      "https://example.com ",
+      "https://exa mple.com",
+      "https:/example.com",
+      "http:example.com",
+      "ftp://example.com/icon.png",
+      "javascript:alert(1)",
+      "https://",
+      "https://[::1]/i.png",
+      "https://exa%mple.com",
+      "https://example.com/\ud800",
+      "https://example.com/\t",
+      `https://example.com/${"i".repeat(2028)}`,
+      `https://example.com/${"i".repeat(2029)}`,
+      "",
+    ),
+    fc.string({ maxLength: 10 }).map((s) => `https://example.com/${s}`),
+    fc.constantFrom(null, 5),
+  );
+  /** Plainly valid values of each field, for records that mostly pass. */
+  const valid = {
+    name: fc.constantFrom("Rocket League", "  Tiny  ", "Pokémon GO", "🎮 Game", "x".repeat(200), "lone \ud800"),
+    publisher_name: fc.constantFrom("Psyonix LLC", "", null, "p".repeat(255)),
+    bundle_id: fc.constantFrom("com.psyonixllc.mesa", "", null),
+    version: fc.constantFrom("1.0.3", "Varies with device", "", null, "1".repeat(64)),
+    icon_url: fc.constantFrom("https://is1-ssl.mzstatic.com/icon.png", "http://example.com", "https://play-lh.googleusercontent.com/icon=s150", "", null),
+    rank: fc.constantFrom(1, 7, 1_000_000, null),
+  };
+  const validIos = fc.record(
+    { os: fc.constant("ios"), app_id: fc.oneof(fc.nat(), fc.nat().map(String)), id: fc.nat(), publisher_id: fc.oneof(fc.nat(), fc.constant(null)), ...valid },
+    { requiredKeys: ["os", "app_id", "name"] },
+  );
+  const validAndroid = fc.record(
+    { os: fc.constant("android"), app_id: fc.constantFrom("com.Psyonix.RL2D", "com.x", "a.b_c"), id: fc.constantFrom("com.Psyonix.RL2D", "b.c"), publisher_id: fc.constantFrom("Psyonix+Studios", "x", null), ...valid },
+    { requiredKeys: ["os", "id", "name"] },
+  );
+  const anyRecord = fc.record(
+    {
+      os: fc.constantFrom("ios", "android", "iOS", "windows", 1, null),
+      app_id: id,
+      id,
+      name: fc.oneof(text(200), fc.constantFrom(123, null)),
+      publisher_id: id,
+      publisher_name: fc.oneof(text(255), fc.constantFrom(null, 7)),
+      bundle_id: fc.oneof(text(255), fc.constantFrom(null, 7)),
+      version: fc.oneof(text(64), fc.constantFrom(null, 7)),
+      icon_url: url,
+      rank: fc.constantFrom(1, 2, 1_000_000, 1_000_001, 0, -1, 2.5, "3", null),
+      rating: fc.jsonValue({ maxDepth: 1 }),
+    },
+    { requiredKeys: [] },
+  );
+  /** A valid record with up to three fields taken from anyRecord. */
+  const record = fc.oneof(
+    anyRecord,
+    fc
+      .tuple(fc.oneof(validIos, validAndroid), anyRecord, fc.nat(3))
+      .map(([base, edges, k]) => ({ ...base, ...Object.fromEntries(Object.entries(edges).slice(0, k)) })),
+  );
+
+  it("on generated records: the same game, or the same reasons", () => {
+    let plain = 0;
+    let rejected = 0;
+    fc.assert(
+      fc.property(record, fc.option(fc.nat(200)), (value, group) => {
+        const bySchema = toGameRecordBySchema(value, group);
+        expect(toGameRecord(value, group)).toEqual(bySchema);
+        const game = plainlyValidGame(value, group);
+        if (game) {
+          plain++;
+          expect(bySchema).toEqual({ ok: true, game });
+        }
+        if (!bySchema.ok) rejected++;
+      }),
+      { numRuns: 20_000 },
+    );
+    // Both paths were taken, and both verdicts reached.
+    expect(plain).toBeGreaterThan(100);
+    expect(rejected).toBeGreaterThan(1_000);
+  });
+
+  it("every valid record of the sample files takes the hand-checked path", () => {
+    const records = [...(ios as unknown[][]), ...(android as unknown[][])].flatMap((group, g) => group.map((r) => [r as Record<string, unknown>, g] as const));
+    const valid = records.filter(([r, g]) => toGameRecordBySchema(r, g).ok);
+    expect(valid.length).toBe(599);
+    for (const [r, g] of valid) expect(plainlyValidGame(r, g), JSON.stringify(r).slice(0, 80)).toEqual((toGameRecordBySchema(r, g) as { game: GameRecord }).game);
   });
 });

@@ -66,7 +66,7 @@ describe("POST /api/games", () => {
   it("answers 409 for a duplicate (platform, storeId) and changes nothing", async () => {
     const first = await createGame({ storeId: uniqueIosStoreId() });
     const problem = await expectRejected("/api/games", { body: sampleGame({ storeId: first.storeId, name: "Another name" }) }, 409);
-    expect(problem.type).toBe("urn:game-db:problem:conflict");
+    expect(problem.type).toBe("/problems/conflict");
     expect(problem.detail).toContain(first.storeId);
   });
 
@@ -147,7 +147,7 @@ describe("validation errors per field and per wrong type", () => {
 
   it.each(cases)("POST: %s as %s → 400 with a body error on that field", async (field, _what, value) => {
     const problem = await expectRejected("/api/games", { body: freshGame({ [field]: value }) });
-    expect(problem.type).toBe("urn:game-db:problem:validation");
+    expect(problem.type).toBe("/problems/validation");
     expect(problem.errors).toContainEqual(expect.objectContaining({ location: "body", path: field }));
     expect(problem.errors!.every((e: any) => e.location === "body" && e.path === field && typeof e.message === "string")).toBe(true);
   });
@@ -220,7 +220,7 @@ describe("GET /api/games/{id}", () => {
 
   it("404 problem+json for an id that does not exist", async () => {
     const problem = await expectProblem(await call("/api/games/987654321"), 404);
-    expect(problem.type).toBe("urn:game-db:problem:not-found");
+    expect(problem.type).toBe("/problems/not-found");
   });
 
   it.each(["abc", "0", "-3", "1.5", "1e3x", "99999999999999999999"])("400 with a path error for id %j", async (id) => {
@@ -270,7 +270,7 @@ describe("PUT /api/games/{id}", () => {
     const a = await createGame({ storeId: uniqueIosStoreId() });
     const b = await createGame({ storeId: uniqueIosStoreId() });
     const problem = await expectRejected(`/api/games/${b.id}`, { method: "PUT", body: sampleGame({ storeId: a.storeId }) }, 409);
-    expect(problem.type).toBe("urn:game-db:problem:conflict");
+    expect(problem.type).toBe("/problems/conflict");
   });
 
   it("validates the whole body: a missing required field is a 400", async () => {
