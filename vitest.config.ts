@@ -107,6 +107,10 @@ export default defineConfig(async () => {
                     ALERT_WEBHOOK_URL: `${harness}/__harness/webhook`,
                     INGEST_RETRY_BASE_SECONDS: "1",
                     INGEST_RETRY_MAX_SECONDS: "2",
+                    // SNS certificates and SubscribeURLs are served by the harness (its pages), the
+                    // only host besides AWS's that the tests trust (test/core/ingest/sns.test.ts).
+                    SNS_CERT_HOST_PATTERN: `127\\.0\\.0\\.1:${inject("ingestHarnessPort")}`,
+                    SNS_TOPIC_ARNS: "arn:aws:sns:eu-test-1:123456789012:test-rankings-uploads,arn:aws:sns:eu-test-1:123456789012:second-topic",
                   },
                 },
               };

@@ -36,6 +36,9 @@
 //
 // Usage: npm run bench:ingest [-- --quick] [-- --records 100000] [-- --no-gzip] [-- --json out.json]
 //        npm run bench:ingest -- --large [N]   only the caps scenario: N slim NDJSON records (default 500,000)
+//        npm run bench:ingest -- --events [N]  only the event path: N uploads (default 10), each announced by
+//                        its EventBridge event (POST /api/ingest/events), timed until its game is readable
+//                        through the API; the same for one upload found by a scan (populate), for comparison
 //   --quick         20,000-record generated file (smoke run, about 45 s)
 //   --records N     size of the generated file (default 100,000)
 //   --no-gzip       skip the gzip scenario
@@ -74,6 +77,7 @@ const { values: args } = parseArgs({
     quick: { type: "boolean", default: false },
     records: { type: "string" },
     large: { type: "string" },
+    events: { type: "string" },
     "no-gzip": { type: "boolean", default: false },
     "no-wait": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
@@ -88,6 +92,9 @@ const WITH_GZIP = !args["no-gzip"];
 /** `--large N`: only the cap scenario, a file of N slim records (default 500,000, the record cap). */
 const LARGE = args.large === undefined ? null : Number(args.large || 500_000);
 if (LARGE !== null && (!Number.isInteger(LARGE) || LARGE < 1)) throw new Error(`--large: ${args.large} is not a record count`);
+/** `--events N`: only the event-path scenario, N uploads announced one by one (default 10). */
+const EVENTS = args.events === undefined ? null : Number(args.events || 10);
+if (EVENTS !== null && (!Number.isInteger(EVENTS) || EVENTS < 1)) throw new Error(`--events: ${args.events} is not an upload count`);
 const DATA_DIR = process.env.BENCH_DATA_DIR ?? path.join(root, "test/fixtures");
 const SAMPLE_FILES = ["ios.top100.json", "android.top100.json"];
 /** The bucket and prefix of wrangler.toml (top level); only the endpoint is the bench's. */
@@ -543,7 +550,7 @@ export default {
       if (request.method === "POST") for (const key of Object.keys(counters)) delete counters[key];
       return Response.json(snapshot);
     }
-    const bucket = url.pathname === "/api/games/populate" ? "scan" : "api";
+    const bucket = url.pathname === "/api/games/populate" ? "scan" : url.pathname === "/api/ingest/events" ? "event" : "api";
     return worker.fetch(request, envFor(env, bucket), ctx);
   },
   scheduled(controller, env, ctx) {
@@ -977,10 +984,12 @@ async function main() {
   });
   const gitRevision = (await run("git", ["describe", "--always", "--dirty"]).catch(() => "unknown")).trim();
   await waitForOtherBenchmarks();
-  if (LARGE === null) log(`${QUICK ? "quick" : "full"} run: generated file of ${fmt(RECORDS)} records${WITH_GZIP ? " (+ gzip)" : ""}`);
+  if (EVENTS !== null) log(`event-path run: ${fmt(EVENTS)} uploads`);
+  else if (LARGE === null) log(`${QUICK ? "quick" : "full"} run: generated file of ${fmt(RECORDS)} records${WITH_GZIP ? " (+ gzip)" : ""}`);
   else log(`caps run: ${fmt(LARGE)} slim records`);
 
   if (LARGE !== null) return runLarge(started, env, gitRevision, command);
+  if (EVENTS !== null) return runEvents(started, env, gitRevision, command);
   const tmp = await mkdtemp(path.join(os.tmpdir(), "game-db-ingest-bench-"));
   let s3;
   const workers = [];
@@ -1130,6 +1139,24 @@ async function main() {
   }
 }
 
+/** The bench entry of the Worker, bundled under a one-instance scenario's `tmp`. */
+async function bundledEntry(tmp) {
+  const bundleDir = path.join(tmp, "bundle");
+  await mkdir(bundleDir, { recursive: true });
+  return prepareWorker(bundleDir);
+}
+
+/** Stops a one-instance scenario's Worker and s3rver and removes its files (unless --keep). */
+async function stopScenario(worker, s3, tmp) {
+  await worker?.mf.dispose().catch(() => undefined);
+  if (s3?.child.exitCode === null) {
+    s3.child.kill("SIGTERM");
+    await once(s3.child, "exit").catch(() => undefined);
+  }
+  if (args.keep) log(`kept ${tmp}`);
+  else await rm(tmp, { recursive: true, force: true });
+}
+
 /**
  * `--large N`: the caps scenario. One NDJSON file of N slim records (N = 500,000 by default, the
  * record cap) through populate → queue → consumer → D1, with the D1 counters: how many staging
@@ -1142,9 +1169,7 @@ async function runLarge(started, env, gitRevision, command) {
   let s3;
   let worker;
   try {
-    const bundleDir = path.join(tmp, "bundle");
-    await mkdir(bundleDir, { recursive: true });
-    const entry = await prepareWorker(bundleDir);
+    const entry = await bundledEntry(tmp);
     const { nodeParser } = await bundleProductCode(path.join(tmp, "stages"));
     const name = `slim-${LARGE}.ndjson`;
     const file = path.join(tmp, name);
@@ -1181,13 +1206,188 @@ async function runLarge(started, env, gitRevision, command) {
     log(`done in ${fmt((performance.now() - started) / 1000)} s`);
     if (problems.length) throw new BenchFailure(problems.join("\n  "));
   } finally {
-    await worker?.mf.dispose().catch(() => undefined);
-    if (s3?.child.exitCode === null) {
-      s3.child.kill("SIGTERM");
-      await once(s3.child, "exit").catch(() => undefined);
+    await stopScenario(worker, s3, tmp);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event path (issue 10): upload → EventBridge event → queue → consumer → readable
+
+/** Percentile of sorted numbers (nearest rank). */
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+const statsOf = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: percentile(sorted, 50), p95: percentile(sorted, 95), max: sorted.at(-1), min: sorted[0] };
+};
+
+/**
+ * One upload's file: the iOS sample's 300 records with ids of their own (so every upload adds new
+ * games) and a marker name on the first record, which the bench searches for until it is readable.
+ */
+async function uniqueSampleFile(file, samples, upload, marker) {
+  let n = 0;
+  const groups = samples.ios.map((group) =>
+    group.map((record) => {
+      const clone = { ...record };
+      clone.app_id = clone.id = clone.appId = 2_500_000_000 + upload * 1_000 + n;
+      if (n++ === 0) clone.name = marker;
+      return clone;
+    }),
+  );
+  await writeFile(file, JSON.stringify(groups, null, 2));
+  return { records: n, size: statSync(file).size };
+}
+
+/** The EventBridge "Object Created" event S3 would send for the object (ev-events.html). */
+function eventBridgeBody(key, etag, size, sequencer) {
+  return {
+    version: "0",
+    id: crypto.randomUUID(),
+    "detail-type": "Object Created",
+    source: "aws.s3",
+    account: "111122223333",
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, "Z"),
+    region: "us-east-1",
+    resources: [`arn:aws:s3:::${BUCKET}`],
+    detail: {
+      version: "0",
+      bucket: { name: BUCKET },
+      object: { key: encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+"), size, etag: etag.replace(/"/g, ""), sequencer },
+      "request-id": "N4N7GDK58NMKJ12R",
+      requester: "123456789012",
+      reason: "PutObject",
+    },
+  };
+}
+
+/** Polls the search API until the marker game is readable; the time it became readable. */
+async function untilReadable(worker, marker, deadlineMs = 60_000) {
+  const started = Date.now();
+  const path_ = `/api/games/search?name=${encodeURIComponent(marker)}`;
+  for (;;) {
+    const r = await request(worker.base, { path: path_, headers: admin });
+    if (r.status === 200 && JSON.parse(r.text).length === 1) return performance.now();
+    if (Date.now() - started > deadlineMs) throw new BenchFailure(`${marker}: not readable after ${deadlineMs / 1000} s (last answer ${r.status})`);
+    await sleep(20);
+  }
+}
+
+/**
+ * `--events N`: N uploads one after another, each announced by its EventBridge event; per upload
+ * the event request's latency, the time from the event to the game being readable through the
+ * API (search), the same event delivered again, and the D1 statements of the event request and
+ * of the consumer. Then one upload found by a scan (`POST /api/games/populate`) for comparison.
+ * Locally there is no S3 → EventBridge leg: production adds its delivery delay (docs/INGESTION.md).
+ */
+async function runEvents(started, env, gitRevision, command) {
+  const uploads = /** @type {number} */ (EVENTS);
+  const tmp = await mkdtemp(path.join(os.tmpdir(), "game-db-ingest-bench-"));
+  let s3;
+  let worker;
+  try {
+    const entry = await bundledEntry(tmp);
+    const samples = loadSampleGroups();
+    s3 = await spawnLocalS3({ dir: path.join(tmp, "s3"), bucket: BUCKET });
+    worker = await startWorker(entry, s3.port, null);
+    const tag = Date.now().toString(36);
+    const rows = [];
+    // Upload 0 warms the JIT and is not counted.
+    for (let i = 0; i <= uploads; i++) {
+      const marker = `Event Bench ${tag} ${i}`;
+      const file = path.join(tmp, `event-${i}.json`);
+      const { records, size } = await uniqueSampleFile(file, samples, i, marker);
+      const key = `${PREFIX}2021-12-13/event upload ${i}.json`;
+      await waitForQuiet(`event upload ${i}`, s3.child.pid);
+      const etag = await putObject(s3.port, encodeURI(key), file);
+      await d1Counters(worker.base, true);
+      const body = eventBridgeBody(key, etag, size, (BigInt(Date.now()) * 1000n + BigInt(i)).toString(16).toUpperCase());
+      const t0 = performance.now();
+      const posted = await request(worker.base, { method: "POST", path: "/api/ingest/events", headers: admin, body });
+      const responseMs = performance.now() - t0;
+      if (posted.status !== 202) throw new BenchFailure(`event ${i}: ${posted.status} ${posted.text.slice(0, 300)}`);
+      const accepted = JSON.parse(posted.text);
+      if (accepted.filesEnqueued !== 1) throw new BenchFailure(`event ${i}: filesEnqueued ${accepted.filesEnqueued}, expected 1`);
+      const readableMs = (await untilReadable(worker, marker)) - t0;
+      const t1 = performance.now();
+      const again = await request(worker.base, { method: "POST", path: "/api/ingest/events", headers: admin, body });
+      const duplicateMs = performance.now() - t1;
+      if (again.status !== 202 || JSON.parse(again.text).filesEnqueued !== 0) throw new BenchFailure(`duplicate event ${i}: ${again.status} ${again.text.slice(0, 300)}`);
+      const run = JSON.parse((await request(worker.base, { path: `/api/ingest/runs/${accepted.runId}`, headers: admin })).text);
+      const fileRow = run.files[0];
+      const counters = await d1Counters(worker.base, true);
+      const row = {
+        upload: i,
+        records,
+        size,
+        responseMs,
+        duplicateMs,
+        readableMs,
+        queueMs: Date.parse(fileRow.startedAt) - Date.parse(fileRow.sentAt),
+        consumerMs: Date.parse(fileRow.finishedAt) - Date.parse(fileRow.startedAt),
+        eventStatements: sumCounters(counters.event).statements,
+        consumerStatements: sumCounters(counters.queue).statements,
+      };
+      if (i > 0) rows.push(row);
+      log(
+        `upload ${i}${i === 0 ? " (warm-up)" : ""}: event answered in ${fmt(responseMs)} ms, readable ${fmt(readableMs)} ms after it ` +
+          `(queue ${fmt(row.queueMs)} ms, consumer ${fmt(row.consumerMs)} ms); duplicate answered in ${fmt(duplicateMs)} ms; ` +
+          `D1 statements: both event requests ${row.eventStatements}, consumer ${row.consumerStatements}`,
+      );
     }
-    if (args.keep) log(`kept ${tmp}`);
-    else await rm(tmp, { recursive: true, force: true });
+
+    // For comparison: one upload found by a scan (populate lists the bucket, records, sends).
+    const marker = `Scan Bench ${tag}`;
+    const file = path.join(tmp, "scan.json");
+    await uniqueSampleFile(file, samples, uploads + 1, marker);
+    await putObject(s3.port, encodeURI(`${PREFIX}2021-12-14/scan upload.json`), file);
+    await waitForQuiet("scan upload", s3.child.pid);
+    await d1Counters(worker.base, true);
+    const t0 = performance.now();
+    const populate = await request(worker.base, { method: "POST", path: "/api/games/populate", headers: admin });
+    const populateMs = performance.now() - t0;
+    if (populate.status !== 202) throw new BenchFailure(`populate: ${populate.status} ${populate.text.slice(0, 300)}`);
+    const scan = { objectsListed: JSON.parse(populate.text).objectsListed, populateMs, readableMs: (await untilReadable(worker, marker)) - t0 };
+    scan.statements = sumCounters((await d1Counters(worker.base, true)).scan).statements;
+    log(`scan: populate (${scan.objectsListed} objects listed) answered in ${fmt(populateMs)} ms, readable ${fmt(scan.readableMs)} ms after it; its D1 statements ${scan.statements}`);
+
+    const out = [];
+    const line = (t = "") => out.push(t);
+    line(`## Ingestion benchmark, event path — ${env.date}`);
+    line();
+    line(`Command: \`${command}\` · git ${gitRevision}`);
+    line(`Machine: ${env.cpus} CPUs (${env.cpu}), ${env.memoryGiB} GiB · Node ${env.node} · miniflare ${env.miniflare} · workerd ${env.workerd} · s3rver ${env.s3rver}`);
+    line();
+    line(`${uploads} uploads of a 300-record file (${mib(rows[0]?.size ?? 0)}), each announced by its EventBridge event; the first upload (JIT warm-up) is not counted.`);
+    line();
+    line("| measure | median | p95 | max |");
+    line("|---|--:|--:|--:|");
+    const row = (name, values, unit = "ms") => {
+      const st = statsOf(values);
+      line(`| ${name} | ${fmt(st.median)} ${unit} | ${fmt(st.p95)} ${unit} | ${fmt(st.max)} ${unit} |`);
+    };
+    row("`POST /api/ingest/events` answered (202)", rows.map((r) => r.responseMs));
+    row("the same event again (duplicate: 202, nothing enqueued)", rows.map((r) => r.duplicateMs));
+    row("**event posted → game readable through the API**", rows.map((r) => r.readableMs));
+    row("of which in the queue (sent_at → started_at)", rows.map((r) => r.queueMs));
+    row("of which in the consumer (started_at → finished_at)", rows.map((r) => r.consumerMs));
+    row("D1 statements of the two event requests (new + duplicate)", rows.map((r) => r.eventStatements), "");
+    row("D1 statements of the consumer, per file", rows.map((r) => r.consumerStatements), "");
+    line();
+    line(
+      `Scan path, one upload: \`POST /api/games/populate\` (${scan.objectsListed} objects listed) answered in ${fmt(scan.populateMs)} ms; ` +
+        `game readable ${fmt(scan.readableMs)} ms after it; the scan's D1 statements: ${scan.statements}. ` +
+        "Without populate the upload waits for the daily cron: up to 24 h.",
+    );
+    console.log(out.join("\n"));
+    const results = { env, gitRevision, command, uploads: rows, scan };
+    if (args.json) await writeFile(args.json, JSON.stringify(results, null, 2));
+    const problems = worker.errors.map((e) => `the Worker logged: ${e}`);
+    const slow = rows.filter((r) => r.responseMs >= 5_000);
+    if (slow.length) problems.push(`${slow.length} event requests took 5 s or more (EventBridge's limit)`);
+    log(`done in ${fmt((performance.now() - started) / 1000)} s`);
+    if (problems.length) throw new BenchFailure(problems.join("\n  "));
+  } finally {
+    await stopScenario(worker, s3, tmp);
   }
 }
 

@@ -9,3 +9,5 @@ export declare function devSettings(env?: NodeJS.ProcessEnv): {
 export declare function localWorkerVars(devVarsFile?: string): Promise<Record<string, string>>;
 export declare function portInUse(port: number): Promise<boolean>;
 export declare function freePort(): Promise<number>;
+export declare const SAMPLE_EVENT_KEY: string;
+export declare function sampleEventCurl(options: { s3Port: number; bucket: string; apiPort: number; key?: string }): Promise<string>;

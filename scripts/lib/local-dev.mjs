@@ -69,3 +69,33 @@ export async function freePort() {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** The key of the seeded sample file the dev scripts announce in an example S3 event. */
+export const SAMPLE_EVENT_KEY = "daily/2021-12-09/ios.top100.json";
+
+/**
+ * A one-line curl posting the EventBridge "Object Created" event of the sample file as it is in
+ * the local S3 now (its ETag and size, read with a HEAD), the body an EventBridge API destination
+ * would post (https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html). `$ADMIN`
+ * stands for the admin key, which is not printed.
+ */
+export async function sampleEventCurl({ s3Port, bucket, apiPort, key = SAMPLE_EVENT_KEY }) {
+  const head = await fetch(`http://127.0.0.1:${s3Port}/${bucket}/${key}`, { method: "HEAD" });
+  if (!head.ok) throw new Error(`HEAD ${key} on the local S3: ${head.status}`);
+  const modified = new Date(head.headers.get("Last-Modified") ?? Date.now());
+  const event = {
+    source: "aws.s3",
+    "detail-type": "Object Created",
+    time: modified.toISOString().replace(/\.\d{3}Z$/, "Z"),
+    detail: {
+      bucket: { name: bucket },
+      object: {
+        key: encodeURIComponent(key).replace(/%2F/g, "/").replace(/%20/g, "+"),
+        size: Number(head.headers.get("Content-Length")),
+        etag: (head.headers.get("ETag") ?? "").replace(/"/g, ""),
+        sequencer: modified.getTime().toString(16).toUpperCase().padStart(16, "0"),
+      },
+    },
+  };
+  return `curl -s -X POST http://127.0.0.1:${apiPort}/api/ingest/events -H "Authorization: Bearer $ADMIN" -H 'Content-Type: application/json' -d '${JSON.stringify(event)}'`;
+}

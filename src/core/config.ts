@@ -5,8 +5,29 @@ const secret = (name: string) =>
   z
     .string({ error: `is required (set it with \`wrangler secret put ${name}\` or in .dev.vars)` })
     .min(1, "must not be empty");
+/** An optional string where an empty string (an unset var in some tools) means "not set". */
+const unsetIfEmpty = (v: unknown) => (v === "" ? undefined : v);
 /** An optional URL where an empty string (an unset var in some tools) means "not set". */
-const optionalUrl = z.preprocess((v) => (v === "" ? undefined : v), z.url({ protocol: /^https?$/ }).optional());
+const optionalUrl = z.preprocess(unsetIfEmpty, z.url({ protocol: /^https?$/ }).optional());
+
+/** A topic ARN (`arn:<partition>:sns:<region>:<account>:<name>`), as SNS_TOPIC_ARNS lists them. */
+const SNS_TOPIC_ARN = /^arn:aws(?:-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(?:\.fifo)?$/;
+/**
+ * The hosts SNS serves signing certificates and SubscribeURLs from: `sns.<region>.amazonaws.com`
+ * and, in the China regions, `sns.<region>.amazonaws.com.cn`. Matched against a URL's whole
+ * `host` (services/sns/trusted-url.ts), so a port, a longer name (`…amazonaws.com.evil.test`) or
+ * a prefix does not pass.
+ */
+export const SNS_DEFAULT_HOST_PATTERN = "sns\\.[a-z0-9-]+\\.amazonaws\\.com(?:\\.cn)?";
+
+const isRegExp = (source: string) => {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 /**
  * Runtime configuration read from plain string variables (Workers vars and secrets, or a
@@ -41,6 +62,19 @@ export const ConfigSchema = z.object({
   INGEST_MAX_RETRIES: z.coerce.number().int().min(0).max(100).default(3),
   /** Seconds a key must wait between two `POST /api/games/populate`; 0 turns the cooldown off. */
   INGEST_POPULATE_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** The SNS topics whose messages POST /api/ingest/sns accepts, comma-separated; empty: none. */
+  SNS_TOPIC_ARNS: z
+    .string()
+    .default("")
+    .transform((list) => list.split(",").map((arn) => arn.trim()).filter(Boolean))
+    .refine((arns) => arns.every((arn) => SNS_TOPIC_ARN.test(arn)), "must list topic ARNs such as arn:aws:sns:eu-west-1:123456789012:rankings-uploads, separated by commas"),
+  /**
+   * Development and test only: the hosts (a regular expression matched against the whole
+   * `host`, port included) SNS certificates and SubscribeURLs may come from instead of
+   * `sns.<region>.amazonaws.com`, so that tests can serve a certificate they generated on
+   * loopback. Refused in staging and production.
+   */
+  SNS_CERT_HOST_PATTERN: z.preprocess(unsetIfEmpty, z.string().refine(isRegExp, "must be a valid regular expression").optional()),
 }).superRefine((vars, ctx) => {
   // The S3 credentials sign every request and the listed objects become games; alerts carry
   // file keys and error texts. Outside a developer's machine (a local s3rver or webhook
@@ -50,6 +84,15 @@ export const ConfigSchema = z.object({
     if (!local && /^http:/i.test(vars[name] ?? "")) {
       ctx.addIssue({ code: "custom", path: [name], message: `must be an https URL in ${vars.ENVIRONMENT} (http is allowed only in development and test)` });
     }
+  }
+  // SNS messages are authenticated by a certificate fetched from the URL they name: the only
+  // hosts that may serve it are AWS's, wherever real messages arrive.
+  if (!local && vars.SNS_CERT_HOST_PATTERN !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SNS_CERT_HOST_PATTERN"],
+      message: `must not be set in ${vars.ENVIRONMENT}: SNS certificates and SubscribeURLs are trusted only from sns.<region>.amazonaws.com (the variable exists for development and test)`,
+    });
   }
 });
 
@@ -78,6 +121,15 @@ export interface IngestConfig {
   populateCooldownSeconds: number;
 }
 
+export interface SnsConfig {
+  /** Topics whose messages are accepted; empty: every message is refused. */
+  topicArns: string[];
+  /** Matches the whole `host` of a SigningCertURL or SubscribeURL that may be fetched. */
+  trustedHost: RegExp;
+  /** Development and test: http is allowed to a loopback host (a test's certificate server). */
+  allowLoopbackHttp: boolean;
+}
+
 export interface AppConfig {
   environment: Vars["ENVIRONMENT"];
   logLevel: Vars["LOG_LEVEL"];
@@ -88,6 +140,7 @@ export interface AppConfig {
     anonymous: number;
   };
   ingest: IngestConfig;
+  sns: SnsConfig;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +184,11 @@ export function parseConfig(vars: Record<string, unknown>): AppConfig {
       staleAfterHours: v.INGEST_STALE_AFTER_HOURS,
       maxRetries: v.INGEST_MAX_RETRIES,
       populateCooldownSeconds: v.INGEST_POPULATE_COOLDOWN_SECONDS,
+    },
+    sns: {
+      topicArns: v.SNS_TOPIC_ARNS,
+      trustedHost: new RegExp(`^(?:${v.SNS_CERT_HOST_PATTERN ?? SNS_DEFAULT_HOST_PATTERN})$`),
+      allowLoopbackHttp: v.ENVIRONMENT === "development" || v.ENVIRONMENT === "test",
     },
   };
 }

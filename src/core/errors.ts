@@ -76,6 +76,34 @@ export const PROBLEMS = {
     action:
       "Wait the number of seconds in `Retry-After`, then retry. To need fewer requests: send `If-None-Match` (a 304 is cheap), use larger pages with the cursor in `Link`, and back off exponentially on repeated 429s. Ask the API's operators if your team needs a higher limit.",
   },
+  // POST /api/ingest/sns is authenticated by the message's own signature, not by HTTP
+  // authentication, so its refusals are 403s: a 401 must carry a WWW-Authenticate challenge
+  // for an HTTP auth scheme (RFC 9110, section 15.5.2), and there is none a sender could answer.
+  "sns-signature-invalid": {
+    status: 403,
+    title: "SNS message signature does not verify",
+    explanation:
+      "POST /api/ingest/sns accepts only messages Amazon SNS signed: the signature over the message's documented fields did not verify with the certificate at `SigningCertURL` (a changed field, another key, or a SignatureVersion that does not match), or that certificate is outside its validity period. Nothing was enqueued.",
+    action: "Nothing to do for a genuine SNS delivery (SNS signs every message). If you are testing, sign the message as SNS does; a forged or altered message is refused every time.",
+  },
+  "sns-message-expired": {
+    status: 403,
+    title: "SNS message outside the replay window",
+    explanation: "The message's `Timestamp` is more than 65 minutes old or more than 5 minutes ahead: a replayed message, or a clock far off. SNS's own retries stay within the window.",
+    action: "Nothing to do for a live subscription. An old message cannot be replayed; the daily scan ingests any file whose notification was lost.",
+  },
+  "sns-untrusted-url": {
+    status: 403,
+    title: "SNS URL not trusted",
+    explanation: "The message's `SigningCertURL` (or a confirmation's `SubscribeURL`) is not an https URL on Amazon SNS's own host (`sns.<region>.amazonaws.com`), so it is neither fetched nor trusted.",
+    action: "Only messages that Amazon SNS sends are accepted; check that the subscription is an SNS topic's HTTPS subscription.",
+  },
+  "sns-topic-not-allowed": {
+    status: 403,
+    title: "SNS topic not allowed",
+    explanation: "The message's `TopicArn` is not in the `SNS_TOPIC_ARNS` allow-list of this environment (an empty list refuses every topic).",
+    action: "An operator adds the bucket notification topic's ARN to `SNS_TOPIC_ARNS` (docs/RUNBOOK.md) and SNS delivers again.",
+  },
   internal: {
     status: 500,
     title: "Internal server error",

@@ -59,8 +59,11 @@ export interface RequestMetric {
   keyId: string | null;
 }
 
-/** How one delivery of an ingest file ended: the ledger's outcome, or `retry` (transient, sent again). */
-export type IngestFileOutcome = "done" | "failed" | "retry" | "dead";
+/**
+ * How one delivery of an ingest file ended: the ledger's outcome, or `retry` (transient, sent
+ * again). `superseded`: replaced in S3 before it was read (not a failure).
+ */
+export type IngestFileOutcome = "done" | "failed" | "retry" | "dead" | "superseded";
 
 /** One ingest file's delivery, as the dashboards count it. Counts are the delivery's own (partial when it failed). */
 export interface IngestFileMetric {

@@ -1,6 +1,8 @@
-// A small client for the Game DB API, same origin. Every /api call carries the key from
-// sessionStorage in the Authorization header; failures become ApiError with the problem+json
+// The web UI's access to the Game DB API, same origin, through the repository's typed client
+// (clients/typescript: openapi-fetch over the types generated from the OpenAPI document). Every
+// /api call carries the key from sessionStorage; failures become ApiError with the problem+json
 // body, so views can show the API's own messages (and field errors next to their fields).
+import { createGameDbClient, type GameDbClient, type Middleware } from "../../clients/typescript/src/index";
 import { missingScope } from "./format";
 import { loadKey } from "./session";
 import type { Problem } from "./types";
@@ -26,61 +28,80 @@ export interface ApiResponse<T> {
 /** Announced to the app shell when the key is rejected, so it can offer to enter another. */
 export const authEvents = new EventTarget();
 
-export interface RequestOptions {
-  method?: string;
-  body?: unknown;
-  signal?: AbortSignal;
-  /** For /health: no key. */
-  anonymous?: boolean;
-  /** Extra request headers (e.g. If-Match for a conditional write). */
-  headers?: Record<string, string>;
-  /** Statuses besides 2xx whose body is the answer, not a problem (/health answers 503 with its report). */
-  okStatuses?: number[];
+/**
+ * How the UI's requests are sent: always revalidated (the API answers 304 from its ETag, and the
+ * browser never shows a page of data it has not checked), never with cookies.
+ */
+const BROWSER_INIT = { cache: "no-cache", credentials: "omit" } as const satisfies RequestInit;
+
+/** The API with the key the user entered (read on every request: it can be changed or forgotten). */
+export const gameDb: GameDbClient = createGameDbClient({
+  baseUrl: location.origin,
+  apiKey: loadKey,
+  headers: { Accept: "application/json, application/problem+json" },
+});
+
+/** The API without a key (/health). */
+const publicApi: GameDbClient = createGameDbClient({ baseUrl: location.origin, headers: { Accept: "application/json, application/problem+json" } });
+
+/** Adds a middleware to every request the UI sends, with or without a key (e.g. a header every call carries). */
+export function useMiddleware(middleware: Middleware): void {
+  gameDb.use(middleware);
+  publicApi.use(middleware);
 }
 
-export async function request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { ...options.headers, Accept: "application/json, application/problem+json" };
-  if (!options.anonymous) {
-    const key = loadKey();
-    if (key) headers.Authorization = `Bearer ${key}`;
-  }
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
-  let res: Response;
+export interface CallOptions {
+  /** Statuses besides 2xx whose body is the answer, not a problem (/health answers 503 with its report). */
+  okStatuses?: number[];
+  /** No key: a 401 is then not the user's key being refused. */
+  anonymous?: boolean;
+}
+
+interface Result<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+/**
+ * Sends one typed request (`send` gets the client and the browser's fetch options) and returns
+ * its data with the response's status and headers; a failure throws ApiError.
+ */
+export async function call<T>(send: (client: GameDbClient, init: typeof BROWSER_INIT) => Promise<Result<T>>, options: CallOptions = {}): Promise<ApiResponse<T>> {
+  let result: Result<T>;
   try {
-    res = await fetch(path, {
-      method: options.method ?? "GET",
-      headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
-      // Always revalidate: the API answers 304 from its ETag, and the browser never shows a
-      // page of data it has not checked.
-      cache: "no-cache",
-      credentials: "omit",
-      signal: options.signal ?? null,
-    });
+    result = await send(options.anonymous ? publicApi : gameDb, BROWSER_INIT);
   } catch (error) {
     if ((error as Error).name === "AbortError") throw error;
     throw new ApiError(0, { type: "about:blank", title: "Network error", status: 0, detail: "The API could not be reached. Check your connection and try again." });
   }
-  const text = await res.text();
-  let body: unknown = null;
-  if (text) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = null;
-    }
-  }
+  const { data, error, response: res } = result;
   if (!res.ok && !options.okStatuses?.includes(res.status)) {
     const problem: Problem =
-      body && typeof body === "object" && "title" in body
-        ? (body as Problem)
+      error && typeof error === "object" && "title" in error
+        ? (error as Problem)
         : { type: "about:blank", title: res.statusText || "Request failed", status: res.status, detail: `The API answered ${res.status}` };
     const retryAfter = Number(res.headers.get("Retry-After"));
-    const error = new ApiError(res.status, problem, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
-    if (res.status === 401 && !options.anonymous) authEvents.dispatchEvent(new CustomEvent("unauthorized", { detail: error }));
-    throw error;
+    const failure = new ApiError(res.status, problem, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+    if (res.status === 401 && !options.anonymous) authEvents.dispatchEvent(new CustomEvent("unauthorized", { detail: failure }));
+    throw failure;
   }
-  return { data: body as T, status: res.status, headers: res.headers };
+  return { data: (res.ok ? data : error) as T, status: res.status, headers: res.headers };
+}
+
+export interface RequestOptions extends CallOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * A GET of a path the UI built (a page of a list, as the URL of the view says): the same client
+ * and errors as `call`, typed by the caller.
+ */
+export function request<T>(path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  // The path carries its own query string (from the view's URL or a Link header), which the
+  // typed methods would take apart: sent as it is.
+  const get = (client: GameDbClient) => client.GET as unknown as (url: string, init: RequestInit) => Promise<Result<T>>;
+  return call((client, init) => get(client)(path, { ...init, ...(options.signal ? { signal: options.signal } : {}) }), options);
 }
 
 /** The `rel="next"` target of an RFC 8288 Link header, as a same-origin path. */

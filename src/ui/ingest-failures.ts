@@ -50,6 +50,12 @@ const KNOWN: Record<string, Omit<FailureReason, "code">> = {
     remedy: "new-upload",
     advice: "Retrying asks for the replaced version again. The new upload is ingested as a new version by the next run (or Populate now).",
   },
+  // Not a failure: the consumer records it for a version replaced before it was read (status superseded).
+  superseded: {
+    words: "A newer upload replaced this file in the bucket before it was read; the newer version is ingested as its own file. Nothing failed.",
+    remedy: "new-upload",
+    advice: "Nothing to do.",
+  },
   "s3-403": {
     words: "S3 refused access to the file (403).",
     remedy: "fix-first",

@@ -6,7 +6,7 @@
 // key. A key's scopes never change (a key is revoked, not edited), so this is asked once per
 // page load.
 import type { Scope } from "../core/domain/scopes";
-import { ApiError, request } from "./api";
+import { ApiError, call } from "./api";
 import { missingScope } from "./format";
 
 export type { Scope };
@@ -14,7 +14,7 @@ export type { Scope };
 /** The key's scopes as the API reports them (see above). Throws what the API answered otherwise (401, 429, network). */
 export async function probeScopes(signal?: AbortSignal): Promise<Scope[]> {
   try {
-    await request<unknown>("/api/keys", signal ? { signal } : {});
+    await call((api, init) => api.GET("/api/keys", { ...init, ...(signal ? { signal } : {}) }));
     return ["admin"];
   } catch (error) {
     if (error instanceof ApiError && error.status === 403 && Array.isArray(error.problem.grantedScopes)) return error.problem.grantedScopes as Scope[];

@@ -1,3 +1,4 @@
+import { clientContract } from "./client";
 import { errorsContract } from "./errors";
 import { gameWritesContract } from "./game-writes";
 import { gamesContract } from "./games";
@@ -7,9 +8,10 @@ import { problemsContract } from "./problems";
 import type { ContractTarget } from "./target";
 
 export { ingestContract, type IngestSource } from "./ingest";
+export { snsContract, type SnsSource } from "./sns";
 export type { ContractTarget } from "./target";
 
-/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input, the error catalogue). */
+/** Every API contract case (games, concurrent and conditional writes, search, pagination, keys, errors, auth, rate-limit headers, cache, hostile input, the error catalogue, the TypeScript client). */
 export function apiContract(target: ContractTarget) {
   gamesContract(target);
   gameWritesContract(target);
@@ -17,4 +19,5 @@ export function apiContract(target: ContractTarget) {
   errorsContract(target);
   inputContract(target);
   problemsContract(target);
+  clientContract(target);
 }

@@ -13,7 +13,14 @@ export interface IngestSource {
   reset(): Promise<void>;
   /** Uploads an object under the server's S3_PREFIX-relative key (e.g. `daily/…`). */
   putObject(key: string, body: string): Promise<void>;
+  /** The object's ETag as S3 has it now, without quotes (what an S3 event carries). */
+  etagOf(key: string): Promise<string>;
+  /** The server's S3_BUCKET. */
+  bucket: string;
 }
+
+/** A key as S3 writes it into an event: form-URL-encoded (`+` for a space). */
+const formEncoded = (key: string) => encodeURIComponent(key).replace(/%20/g, "+").replace(/%2F/g, "/");
 
 
 interface Run {
@@ -91,6 +98,57 @@ export function ingestContract(target: ContractTarget, source: IngestSource, { t
       const run = (await callJson<Run>(again.body.statusUrl, 200)).body;
       expect(run).toMatchObject({ status: "succeeded", inProgress: false });
       expect(run.files).toEqual([]);
+    });
+
+    it("POST /api/ingest/events: a file the scan ingested is not enqueued again; a new one announced by EventBridge is ingested", async () => {
+      const known = "daily/2021-12-09/ios.top100.json";
+      const record = (key: string, etag: string) => ({
+        eventSource: "aws:s3",
+        eventName: "ObjectCreated:Put",
+        eventTime: "2021-12-10T03:00:00.000Z",
+        s3: { bucket: { name: source.bucket }, object: { key: formEncoded(key), size: 1, eTag: etag, sequencer: "0055AED6DCD90281E5" } },
+      });
+      const again = await callJson("/api/ingest/events", 202, { body: { Records: [record(known, await source.etagOf(known))] } });
+      expect(again.body).toEqual({ runId: null, filesEnqueued: 0, ignored: 0 });
+
+      const key = "daily/2021-12-10/new games + été.json";
+      const apps = [
+        { os: "ios", app_id: 990_000_001, name: "Event Game One" },
+        { os: "ios", app_id: 990_000_002, name: "Event Game Two" },
+      ];
+      await source.putObject(key, JSON.stringify([apps]));
+      const event = {
+        version: "0",
+        id: "17793124-05d4-b198-2fde-7ededc63b103",
+        "detail-type": "Object Created",
+        source: "aws.s3",
+        account: "111122223333",
+        time: "2021-12-10T03:00:00Z",
+        region: "us-east-1",
+        resources: [`arn:aws:s3:::${source.bucket}`],
+        detail: { version: "0", bucket: { name: source.bucket }, object: { key: formEncoded(key), size: 100, etag: await source.etagOf(key), sequencer: "617f08299329d189" }, reason: "PutObject" },
+      };
+      const accepted = await callJson<{ runId: number; filesEnqueued: number; ignored: number }>("/api/ingest/events", 202, { body: event });
+      expect(accepted.body).toEqual({ runId: expect.any(Number), filesEnqueued: 1, ignored: 0 });
+      const run = await waitFor(
+        async () => (await callJson<Run & { trigger: string }>(`/api/ingest/runs/${accepted.body.runId}`, 200)).body,
+        (r) => !r.inProgress,
+        { timeoutMs, intervalMs: 100, what: "the event's run to finish" },
+      );
+      expect(run).toMatchObject({ trigger: "event", status: "succeeded", totals: { files: 1, done: 1, recordsUpserted: 2 } });
+      expect(run.files.map((f) => f.key)).toEqual([key]);
+      const found = await callJson<{ name: string }[]>("/api/games/search?name=Event%20Game", 200);
+      expect(found.body.map((g) => g.name).sort()).toEqual(["Event Game One", "Event Game Two"]);
+
+      // A duplicate delivery changes nothing.
+      expect((await callJson("/api/ingest/events", 202, { body: event })).body).toMatchObject({ filesEnqueued: 0 });
+    });
+
+    it("POST /api/ingest/events: s3:TestEvent is acknowledged; a malformed document is a 400 naming the field", async () => {
+      const test = await callJson("/api/ingest/events", 202, { body: { Service: "Amazon S3", Event: "s3:TestEvent", Time: "2021-12-10T03:00:00.000Z", Bucket: source.bucket } });
+      expect(test.body).toEqual({ runId: null, filesEnqueued: 0, ignored: 1 });
+      const problem = await expectProblem(await call("/api/ingest/events", { method: "POST", body: { Records: [{ eventSource: "aws:s3", eventName: "ObjectCreated:Put" }] } }), 400, "validation");
+      expect(problem.errors?.map((e) => e.path)).toContain("Records.0.eventTime");
     });
   });
 }

@@ -3,6 +3,7 @@
 import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ConfigError, parseConfig } from "../../src/core/config";
+import { callDrained } from "../helpers/api";
 import worker from "../support/limited-worker";
 import { expectProblem } from "../support/problem";
 
@@ -66,6 +67,7 @@ describe("parseConfig", () => {
         maxRetries: 3,
         populateCooldownSeconds: 60,
       },
+      sns: { topicArns: [], trustedHost: /^(?:sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?)$/, allowLoopbackHttp: false },
     });
   });
 
@@ -122,11 +124,37 @@ describe("parseConfig", () => {
     ["INGEST_RETRY_BASE_SECONDS", { INGEST_RETRY_BASE_SECONDS: "-1" }],
     ["INGEST_MAX_RETRIES", { INGEST_MAX_RETRIES: "101" }],
     ["INGEST_POPULATE_COOLDOWN_SECONDS", { INGEST_POPULATE_COOLDOWN_SECONDS: "-5" }],
+    ["SNS_TOPIC_ARNS", { SNS_TOPIC_ARNS: "rankings-uploads" }],
+    ["SNS_TOPIC_ARNS", { SNS_TOPIC_ARNS: "arn:aws:sqs:eu-west-1:123456789012:rankings" }],
+    ["SNS_CERT_HOST_PATTERN", { ENVIRONMENT: "test", SNS_CERT_HOST_PATTERN: "127.0.0.1:(" }],
   ])("rejects a bad %s, naming it", (name, change) => {
     const error = configError({ ...required(), ...change });
     expect(error.problems.some((p) => p.startsWith(`${name} `))).toBe(true);
     expect(error.message).toMatch(/^Invalid configuration: /);
     expect(error.message).toContain(name);
+  });
+
+  it("reads SNS_TOPIC_ARNS as a comma-separated list (spaces and empty entries ignored; empty: none)", () => {
+    const arns = ["arn:aws:sns:eu-west-1:123456789012:rankings-uploads", "arn:aws-cn:sns:cn-north-1:123456789012:rankings.fifo"];
+    expect(parseConfig({ ...required(), SNS_TOPIC_ARNS: ` ${arns[0]} ,,${arns[1]}, ` }).sns.topicArns).toEqual(arns);
+    expect(parseConfig({ ...required(), SNS_TOPIC_ARNS: "" }).sns.topicArns).toEqual([]);
+  });
+
+  it.each(["staging", "production"])("refuses SNS_CERT_HOST_PATTERN in %s: certificates come only from sns.<region>.amazonaws.com there", (environment) => {
+    const error = configError({ ...required(), ENVIRONMENT: environment, SNS_CERT_HOST_PATTERN: ".*" });
+    expect(error.problems).toEqual([
+      `SNS_CERT_HOST_PATTERN must not be set in ${environment}: SNS certificates and SubscribeURLs are trusted only from sns.<region>.amazonaws.com (the variable exists for development and test)`,
+    ]);
+    // An empty value is "not set", as some tools write an unset variable.
+    expect(parseConfig({ ...required(), ENVIRONMENT: environment, SNS_CERT_HOST_PATTERN: "" }).sns).toMatchObject({ allowLoopbackHttp: false });
+  });
+
+  it.each(["development", "test"])("takes SNS_CERT_HOST_PATTERN in %s, matched against a whole host, and allows http to loopback there", (environment) => {
+    const { sns } = parseConfig({ ...required(), ENVIRONMENT: environment, SNS_CERT_HOST_PATTERN: "127\\.0\\.0\\.1:\\d+" });
+    expect(sns.allowLoopbackHttp).toBe(true);
+    expect(sns.trustedHost.test("127.0.0.1:8080")).toBe(true);
+    expect(sns.trustedHost.test("127.0.0.1:8080.evil.test")).toBe(false);
+    expect(sns.trustedHost.test("sns.us-east-1.amazonaws.com")).toBe(false);
   });
 
   it.each(["staging", "production"])("refuses an http S3_ENDPOINT in %s, naming the variable and never its value", (environment) => {
@@ -182,8 +210,8 @@ describe("the Worker with a bad configuration", () => {
 
   it("answers a 503 problem like every other error (with its request id) and logs the variable names, never the values", async () => {
     const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
-    const request = new Request("http://game-db.test/health", { headers: { "CF-Ray": "8f1e2d3c4b5a6978-AMS" } });
-    const res = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, badEnv(), createExecutionContext());
+    // Through the tests' client: the 503 is checked against the OpenAPI document too.
+    const res = await callDrained("/health", { key: null, env: badEnv(), headers: { "CF-Ray": "8f1e2d3c4b5a6978-AMS" } });
     expect(res.headers.get("X-Request-Id")).toBe("8f1e2d3c4b5a6978-AMS");
     const problem = await expectProblem(res, 503, "service-unavailable");
     expect(problem).toMatchObject({ title: "Service unavailable", instance: "/health", requestId: "8f1e2d3c4b5a6978-AMS" });
@@ -193,6 +221,13 @@ describe("the Worker with a bad configuration", () => {
     expect(lines).toContain("S3_BUCKET");
     expect(lines).toContain("ADMIN_API_KEY");
     for (const value of ["Bad_Bucket", "short-but-secret-admin", env.S3_SECRET_ACCESS_KEY]) expect(lines).not.toContain(value);
+  });
+
+  it("answers every route so, as the OpenAPI document says (a 503 problem on each operation)", async () => {
+    vi.spyOn(console, "error").mockImplementation(() => undefined);
+    for (const [path, method] of [["/api/games", "GET"], ["/api/games/1", "PATCH"], ["/api/keys", "POST"], ["/api/stats", "GET"]] as const) {
+      await expectProblem(await callDrained(path, { method, env: badEnv(), ...(method === "GET" ? {} : { body: {} }) }), 503, "service-unavailable");
+    }
   });
 
   it("retries a queue batch later instead of throwing", async () => {

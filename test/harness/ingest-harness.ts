@@ -11,7 +11,12 @@
 //   POST   /__harness/webhook?status=500 — a failing sink: answers that status, records nothing
 //   POST   /__harness/webhook?hang=1     — a hanging sink: never answers (the socket is closed
 //                                           when the caller gives up, or after 20 s)
-//   POST   /__harness/reset       — clears rules, logs, alerts and every object in the bucket
+//   PUT    /__harness/pages/<path>[?status=N] body — serves the body at GET /__harness/pages/<path>
+//                                           (status N, default 200): what a test must put on
+//                                           loopback, e.g. an SNS signing certificate
+//   GET    /__harness/pages/<path> — that page; every GET is counted
+//   GET    /__harness/page-hits   — { "<path>": GETs } since the last reset
+//   POST   /__harness/reset       — clears rules, logs, alerts, pages and every object in the bucket
 // Everything else is proxied to s3rver.
 import http from "node:http";
 import { AwsV4Signer } from "aws4fetch";
@@ -99,6 +104,8 @@ export async function startIngestHarness(options: Options) {
   let rules: FaultRule[] = [];
   let requests: RecordedRequest[] = [];
   let alerts: unknown[] = [];
+  let pages = new Map<string, { status: number; body: Buffer }>();
+  let pageHits: Record<string, number> = {};
 
   const forward = (req: http.IncomingMessage, body: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> =>
     new Promise((resolve, reject) => {
@@ -160,10 +167,23 @@ export async function startIngestHarness(options: Options) {
         alerts.push(JSON.parse(body.toString()));
         return json({ ok: true });
       }
+      if (url.pathname.startsWith("/__harness/pages/") && req.method === "PUT") {
+        pages.set(url.pathname, { status: Number(url.searchParams.get("status") ?? 200), body });
+        return json({ ok: true });
+      }
+      if (url.pathname.startsWith("/__harness/pages/") && req.method === "GET") {
+        pageHits[url.pathname] = (pageHits[url.pathname] ?? 0) + 1;
+        const page = pages.get(url.pathname);
+        res.writeHead(page?.status ?? 404, { "Content-Type": "text/plain", "Content-Length": page?.body.length ?? 0 });
+        return res.end(page?.body);
+      }
+      if (url.pathname === "/__harness/page-hits") return json(pageHits);
       if (url.pathname === "/__harness/reset" && req.method === "POST") {
         rules = [];
         requests = [];
         alerts = [];
+        pages = new Map();
+        pageHits = {};
         await resetBucket();
         return json({ ok: true });
       }

@@ -26,6 +26,8 @@ export function callDrained(path: string, options: CallOptions & { env?: Env } =
     runtime: "workers",
     origin: ORIGIN,
     adminKey: env.ADMIN_API_KEY,
+    // The document comes from the Worker as configured for the tests, even when `env` breaks this one.
+    documentFetch: (request) => SELF.fetch(request),
     async fetch(request) {
       const ctx = createExecutionContext();
       const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, workerEnv, ctx);

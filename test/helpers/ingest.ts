@@ -76,12 +76,12 @@ export async function files(): Promise<FileRow[]> {
   return (await env.DB.prepare("SELECT * FROM ingest_files ORDER BY id").all<FileRow>()).results;
 }
 
-/** Waits until every ledger row is in a final state (done, failed or dead). */
+/** Waits until every ledger row is in a final state (done, failed, dead or superseded). */
 export async function waitForFilesSettled(expected: number, timeoutMs = 45_000): Promise<FileRow[]> {
   return waitFor(
     async () => {
       const rows = await files();
-      return rows.length === expected && rows.every((r) => ["done", "failed", "dead"].includes(r.status)) ? rows : undefined;
+      return rows.length === expected && rows.every((r) => ["done", "failed", "dead", "superseded"].includes(r.status)) ? rows : undefined;
     },
     { timeoutMs, what: `${expected} settled ledger rows` },
   );

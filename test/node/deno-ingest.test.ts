@@ -5,9 +5,10 @@
 // KV queue's retries and dead-letter path, and the cron job.
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startDenoServer, startLocalS3, TEST_ADMIN_KEY, type DenoServer, type LocalS3 } from "../contract/deno-server";
-import { ingestContract, type ContractTarget } from "../contract/index";
+import { ingestContract, snsContract, type ContractTarget } from "../contract/index";
 import { startIngestHarness, type FaultRule, type RecordedRequest } from "../harness/ingest-harness";
 import { apiClient } from "../support/client";
+import { servePage, TEST_TOPIC_ARN } from "../support/sns";
 import { waitFor } from "../support/wait";
 
 // Real processes on a machine that may be busy: starting Deno (first run: compiling) and waiting
@@ -58,6 +59,9 @@ beforeAll(async () => {
     INGEST_RETRY_MAX_SECONDS: "1",
     INGEST_MAX_RETRIES: String(MAX_RETRIES),
     TEST_SCHEDULED: "true",
+    // SNS certificates and SubscribeURLs come from the harness's pages (test/contract/sns.ts).
+    SNS_TOPIC_ARNS: TEST_TOPIC_ARN,
+    SNS_CERT_HOST_PATTERN: `127\\.0\\.0\\.1:${harness.port}`,
   });
   target.origin = server.origin;
 });
@@ -68,7 +72,14 @@ afterAll(async () => {
   await s3?.stop();
 });
 
-ingestContract(target, { reset: () => harnessCall("reset", { method: "POST" }).then(() => undefined), putObject });
+async function etagOf(key: string) {
+  const res = await fetch(`http://127.0.0.1:${s3!.port}/${BUCKET}/${key.split("/").map(encodeURIComponent).join("/")}`, { method: "HEAD" });
+  if (!res.ok) throw new Error(`HEAD ${key}: ${res.status}`);
+  return res.headers.get("ETag")!.replace(/"/g, "");
+}
+
+ingestContract(target, { reset: () => harnessCall("reset", { method: "POST" }).then(() => undefined), putObject, etagOf, bucket: BUCKET });
+snsContract(target, { putObject, etagOf, bucket: BUCKET, servePage: (body, status) => servePage(harnessUrl, body, status) });
 
 describe("[deno] ingestion adapters", () => {
   it("signs every S3 call with SigV4 (aws4fetch, unchanged) and pins downloads to the listed ETag", async () => {

@@ -94,6 +94,26 @@ describe("npm run dev", () => {
     expect([...listed].sort()).toEqual(operations.sort());
   });
 
+  it("prints a one-line curl posting the sample file's S3 event; it is accepted, and the file is one ledger row whichever path saw it", async () => {
+    const curl = dev
+      .output()
+      .split("\n")
+      .find((line) => line.startsWith("curl -s -X POST ") && line.includes("/api/ingest/events"));
+    expect(curl, dev.output().slice(-3000)).toBeDefined();
+    const { execFile } = await import("node:child_process");
+    const { parseDevVars } = await import("../../scripts/lib/processes.mjs");
+    const { ADMIN_API_KEY } = parseDevVars(await readFile(path.join(ROOT, ".dev.vars.example"), "utf8"));
+    const answer = await new Promise<string>((resolve, reject) =>
+      execFile("bash", ["-c", `${curl} -w ' %{http_code}'`], { env: { ...dev.env, ADMIN: ADMIN_API_KEY } }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    const [body, status] = [answer.slice(0, answer.lastIndexOf(" ")), answer.slice(answer.lastIndexOf(" ") + 1)];
+    expect(status, body).toBe("202");
+    expect(JSON.parse(body)).toMatchObject({ ignored: 0 });
+    // Scanned (the README's cron) or recorded by this event: one row, the key and ETag as listed.
+    const files = (await (await fetch(`${dev.origin}/api/ingest/files?limit=50`, { headers: { Authorization: `Bearer ${ADMIN_API_KEY}` } })).json()) as { key: string }[];
+    expect(files.filter((f) => f.key === "daily/2021-12-09/ios.top100.json")).toHaveLength(1);
+  });
+
   it("reset:local refuses while the stack runs and leaves its state alone", async () => {
     const { code, output } = await runNpm("reset:local", dev.env);
     expect(code, output).toBe(1);

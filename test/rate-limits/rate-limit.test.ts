@@ -132,6 +132,23 @@ describe("per client IP", () => {
     },
   );
 
+  it(`limits POST /api/ingest/sns (public: signed by SNS, not a key) to ${PER_IP} requests per IP, refused messages included`, async () => {
+    await ensureWindowRoom(WINDOW, 5);
+    const send = ipCall(randomIp());
+    // This project lists no SNS topic, so every message is refused — after it was counted.
+    const message = { Type: "Notification", MessageId: "m", TopicArn: "arn:aws:sns:eu-test-1:123456789012:t", Message: "{}", Timestamp: new Date().toISOString(), SignatureVersion: "2", Signature: "c2ln", SigningCertURL: "https://sns.eu-test-1.amazonaws.com/c.pem" };
+    const post = () => send("/api/ingest/sns", { key: null, rawBody: JSON.stringify(message), contentType: "text/plain; charset=UTF-8" });
+    const remaining: number[] = [];
+    for (let i = 0; i < PER_IP; i++) {
+      const res = await post();
+      await expectProblem(res.clone(), 403, "sns-topic-not-allowed");
+      expectPolicy(res, "per-ip", PER_IP);
+      remaining.push(quota(res).remaining);
+    }
+    expect(remaining).toEqual([2, 1, 0]);
+    await expectRateLimited(await post(), "per-ip", PER_IP);
+  });
+
   it("shares one budget across the public routes and leaves other IPs alone", async () => {
     await ensureWindowRoom(WINDOW, 5);
     const send = ipCall(randomIp());

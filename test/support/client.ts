@@ -3,6 +3,8 @@
 // by default, a client address of the client's own, JSON in and out. Runtime-neutral: it only
 // knows the target's `fetch`.
 import { expect } from "vitest";
+import { createGameDbClient, ok, type components, type GameInput } from "../../clients/typescript/src/index";
+import { documentedFetch } from "./openapi-responses";
 
 export interface ApiTarget {
   /** Shown in test names and failures: `workers`, `deno`. */
@@ -13,6 +15,12 @@ export interface ApiTarget {
   origin: string;
   /** The server's ADMIN_API_KEY. */
   adminKey: string;
+  /**
+   * Reads `GET /openapi.json`, the document every response is checked against
+   * (test/support/openapi-responses.ts); defaults to `fetch`. A target whose server is broken on
+   * purpose (e.g. misconfigured) reads it from a healthy one.
+   */
+  documentFetch?(request: Request): Promise<Response>;
 }
 
 export interface CallOptions {
@@ -55,9 +63,14 @@ export const sampleGame = (overrides: Record<string, unknown> = {}) => ({
 
 export type ApiClient = ReturnType<typeof apiClient>;
 
-/** Request helpers bound to one target; every call comes from one client address unless it names its own. */
+/**
+ * Request helpers bound to one target; every call comes from one client address unless it names
+ * its own. Every response is checked against the OpenAPI document the target serves (`fetch`
+ * below): one the document does not describe fails the test.
+ */
 export function apiClient(target: ApiTarget) {
   const clientIp = randomIp();
+  const fetch = documentedFetch(target, randomIp);
 
   function request(path: string, options: CallOptions = {}): Request {
     const headers = new Headers(options.headers);
@@ -75,7 +88,23 @@ export function apiClient(target: ApiTarget) {
     return new Request(`${options.origin ?? target.origin}${path}`, init);
   }
 
-  const call = (path: string, options: CallOptions = {}) => target.fetch(request(path, options));
+  const call = (path: string, options: CallOptions = {}) => fetch(request(path, options));
+
+  /**
+   * The repository's typed client (clients/typescript) with the admin key, from this client's
+   * address, its responses checked like every other.
+   */
+  const gameDb = createGameDbClient({
+    baseUrl: target.origin,
+    apiKey: target.adminKey,
+    fetch: (sent) => {
+      // A target may learn its origin after this client is made (the Deno server's port).
+      const url = new URL(sent.url);
+      const req = url.origin === target.origin ? sent : new Request(`${target.origin}${url.pathname}${url.search}`, sent);
+      if (!req.headers.has("CF-Connecting-IP")) req.headers.set("CF-Connecting-IP", clientIp);
+      return fetch(req);
+    },
+  });
 
   /** Calls and parses JSON, failing loudly with the body when the status is not the expected one. */
   async function callJson<T = any>(path: string, expectedStatus: number, options: CallOptions = {}) {
@@ -89,12 +118,14 @@ export function apiClient(target: ApiTarget) {
 
   /** Creates an API key with the given scopes through the API. */
   async function createKey(scopes: string[], name = "test-key"): Promise<{ id: number; key: string; prefix: string }> {
-    return (await callJson("/api/keys", 201, { body: { name, scopes } })).body;
+    return (await ok(gameDb.POST("/api/keys", { body: { name, scopes: scopes as components["schemas"]["ApiKeyInput"]["scopes"] } }))).data;
   }
 
   /** Creates a game through the API (201 expected) and returns its JSON. */
   async function createGame(overrides: Record<string, unknown> = {}): Promise<any> {
-    return (await callJson("/api/games", 201, { body: sampleGame(overrides) })).body;
+    const { data, response } = await ok(gameDb.POST("/api/games", { body: sampleGame(overrides) as GameInput }));
+    expect(response.status).toBe(201);
+    return data;
   }
 
   /**
@@ -124,5 +155,5 @@ export function apiClient(target: ApiTarget) {
     return pages;
   }
 
-  return { request, call, callJson, createKey, createGame, nextLink, walk };
+  return { request, fetch, call, callJson, gameDb, createKey, createGame, nextLink, walk };
 }

@@ -1,20 +1,8 @@
 import { expect } from "vitest";
+import type { Problem } from "../../clients/typescript/src/index";
 
-/** An RFC 9457 problem as the API renders it (src/core/http/problem.ts). */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  instance: string;
-  requestId: string;
-  errors?: { location: string; path: string; message: string; code: string }[];
-  /** 403 only. */
-  requiredScope?: string;
-  grantedScopes?: string[];
-  /** 429 from populate: the run the key started within the cooldown. */
-  statusUrl?: string;
-}
+/** An RFC 9457 problem as the API renders it (src/core/http/problem.ts), as the OpenAPI document types it. */
+export type { Problem };
 
 /**
  * Asserts an RFC 9457 problem response with every member the API promises, and returns it.

@@ -8,6 +8,7 @@ import { createLogger, type LogFields } from "../log";
 import { guardedMetrics } from "../metrics";
 import type { KeyValueStore, MessageQueue, Metrics, RateLimiter, RateLimitPolicy } from "../ports";
 import { createAuthenticator } from "../services/auth/authenticator";
+import { createCertificateCache } from "../services/sns/certificate-cache";
 
 /**
  * What a platform brings (src/platform/cloudflare, src/platform/deno): its database, key-value
@@ -35,7 +36,7 @@ export interface DepsOptions {
  * The composition root: the core's long-lived services from a parsed configuration and the
  * platform's ports. The result lives as long as the isolate (or process) that built it, and so
  * do the caches it holds — the authenticator's verdict memory, the data version's pending bump,
- * the rate limiters' counts — so a test that builds fresh deps gets a fresh isolate.
+ * the rate limiters' counts, the SNS signing certificates — so a test that builds fresh deps gets a fresh isolate.
  */
 export function createDeps(config: AppConfig, ports: PlatformPorts, options: DepsOptions = {}): AppDeps {
   const now = options.now ?? (() => new Date());
@@ -52,6 +53,7 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
       anonymous: ports.rateLimiter({ name: "per-ip", limit: anonymous, periodSeconds }, now),
     },
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
+    snsCertificates: createCertificateCache({ now }),
     log,
     metrics: guardedMetrics(ports.metrics, log),
     // SigV4 over the runtime's global fetch (aws4fetch), on every runtime.

@@ -64,6 +64,8 @@ export function toIngestFile(row: IngestFileRow): IngestFile {
     leaseToken: _l,
     leaseExpiresAt: _le,
     deliveryId: _d,
+    // Orders an event's versions of one key when they are recorded; nothing a reader acts on.
+    sequencer: _s,
     // What they led to is in `status` and `lastError`.
     abandonedAttempts: _a,
     requeuedAt: _r,

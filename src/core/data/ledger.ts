@@ -8,6 +8,7 @@ import { ingestFiles, ingestRuns, type IngestFileRow, type IngestRunRow } from "
  * `status` goes
  *
  *   queued ──claimFile──▶ processing ──complete──▶ done
+ *     ▲  ▲                 │   │ ├──supersede──▶ superseded (replaced in S3 before it was read)
  *     ▲  ▲                 │   │ │
  *     │  └──release────────┘   │ └──fail──▶ failed ─┐
  *     │  └──recoverAbandoned───┤ (lease ran out)     │
@@ -25,6 +26,8 @@ const iso = (date: Date) => date.toISOString();
 
 /** Ledger rows inserted per statement: one JSON parameter each, far below D1's limits. */
 const OBJECTS_PER_STATEMENT = 500;
+/** Ids per `claimSendable` statement: its other bound values are the claim, two times, the run and the two bounds' times. */
+const IDS_PER_CLAIM = MAX_BOUND_PARAMETERS - 10;
 /** Ids per `markSent` statement: its five other bound values are sent_at, send_claim, send_claimed_at, delivery_id and the claim. */
 const IDS_PER_MARK_SENT = MAX_BOUND_PARAMETERS - 5;
 
@@ -51,6 +54,28 @@ const lastAbandonedAttempt = sql`${ingestFiles.abandonedAttempts} + 1 >= ${MAX_A
 /** A manual scan by `requestedBy` started after `since`. */
 const manualRunSince = (requestedBy: string, since: Date) =>
   sql`SELECT 1 FROM ingest_runs WHERE trigger = 'manual' AND requested_by = ${requestedBy} AND started_at > ${iso(since)}`;
+
+/** One file version to record, as ListObjectsV2 lists it (or an event announces it). */
+export interface LedgerObject {
+  key: string;
+  /** Quoted, as ListObjectsV2 gives it. */
+  etag: string;
+  size: number;
+  lastModified: string | null;
+  /** The S3 event's sequencer (upper-case hex, ≤ 64 digits), when an event announced the version. */
+  sequencer?: string | null;
+}
+
+const SEQUENCER_WIDTH = 64;
+/**
+ * `a` is a later sequencer of the same key than `b` (both present): right-padded with zeros to
+ * equal length, then compared as text — AWS's rule (ingest/s3/event-objects.ts, compareSequencers).
+ */
+const sequencerAfter = (a: SQL, b: SQL): SQL => {
+  const zeros = sql.raw(`'${"0".repeat(SEQUENCER_WIDTH)}'`);
+  const width = sql`max(length(${a}), length(${b}))`;
+  return sql`${a} IS NOT NULL AND ${b} IS NOT NULL AND substr(${a} || ${zeros}, 1, ${width}) > substr(${b} || ${zeros}, 1, ${width})`;
+};
 
 /** What a finished file's row says about it; `complete` writes it. */
 export interface FileOutcome {
@@ -88,6 +113,16 @@ export function createLedger(db: Database) {
       return inserted[0] ? { run: row! } : { recent: row! };
     },
 
+    /**
+     * Deletes run `id` if no file names it (an event that recorded and sent nothing: a duplicate
+     * delivery), so repeated deliveries leave no empty runs behind. True when it was deleted.
+     */
+    async discardEmptyRun(id: number): Promise<boolean> {
+      const rows = await db.all<{ id: number }>(sql`
+        DELETE FROM ingest_runs WHERE id = ${id} AND NOT EXISTS (SELECT 1 FROM ingest_files WHERE run_id = ${id}) RETURNING id`);
+      return rows.length > 0;
+    },
+
     async finishRun(
       id: number,
       outcome: { status: "succeeded" | "failed"; objectsListed: number; filesEnqueued: number; error?: string },
@@ -101,16 +136,24 @@ export function createLedger(db: Database) {
 
     // ── Into the ledger, and onto the queue ───────────────────────────────────────────────────
 
-    /** Records file versions not seen before as `queued`; returns how many were new. */
-    async recordObjects(runId: number, objects: readonly { key: string; etag: string; size: number; lastModified: string | null }[], now: Date): Promise<number> {
+    /**
+     * Records file versions not seen before as `queued`; returns how many were new. A version
+     * with a sequencer older than one already recorded for its key (a late event for a version
+     * S3 has since replaced) is not recorded.
+     */
+    async recordObjects(runId: number, objects: readonly LedgerObject[], now: Date): Promise<number> {
       let inserted = 0;
       for (let i = 0; i < objects.length; i += OBJECTS_PER_STATEMENT) {
-        const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag, o.size, o.lastModified]);
+        const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag, o.size, o.lastModified, o.sequencer ?? null]);
         const rows = await db.all<{ id: number }>(sql`
-          INSERT INTO ingest_files (run_id, key, etag, size, last_modified, status, created_at, updated_at)
-          SELECT ${runId}, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
-                 json_extract(value, '$[3]'), 'queued', ${iso(now)}, ${iso(now)}
-          FROM json_each(${JSON.stringify(chunk)}) WHERE true
+          INSERT INTO ingest_files (run_id, key, etag, size, last_modified, sequencer, status, created_at, updated_at)
+          SELECT ${runId}, o.key, o.etag, o.size, o.last_modified, o.sequencer, 'queued', ${iso(now)}, ${iso(now)}
+          FROM (SELECT json_extract(value, '$[0]') AS key, json_extract(value, '$[1]') AS etag, json_extract(value, '$[2]') AS size,
+                       json_extract(value, '$[3]') AS last_modified, json_extract(value, '$[4]') AS sequencer
+                FROM json_each(${JSON.stringify(chunk)})) AS o
+          WHERE NOT EXISTS (
+            SELECT 1 FROM ingest_files AS f
+            WHERE f.key = o.key AND ${sequencerAfter(sql`f.sequencer`, sql`o.sequencer`)})
           ON CONFLICT (key, etag) DO NOTHING
           RETURNING id`);
         inserted += rows.length;
@@ -118,28 +161,46 @@ export function createLedger(db: Database) {
       return inserted;
     },
 
+    /** The ledger ids of these file versions (key, ETag), where recorded; in no particular order. */
+    async idsOf(objects: readonly Pick<LedgerObject, "key" | "etag">[]): Promise<number[]> {
+      const ids: number[] = [];
+      for (let i = 0; i < objects.length; i += OBJECTS_PER_STATEMENT) {
+        const chunk = objects.slice(i, i + OBJECTS_PER_STATEMENT).map((o) => [o.key, o.etag]);
+        const rows = await db.all<{ id: number }>(sql`
+          SELECT f.id AS id FROM json_each(${JSON.stringify(chunk)}) AS j
+          JOIN ingest_files AS f ON f.key = json_extract(j.value, '$[0]') AND f.etag = json_extract(j.value, '$[1]')`);
+        ids.push(...rows.map((r) => r.id));
+      }
+      return [...new Set(ids)];
+    },
+
     /**
      * Claims every queued file a queue should receive now: its message is missing (never sent,
      * or sent before `resendBefore` and still not taken) — unless another sender claimed it
-     * within `claimTtlMs`. Each file is claimed by exactly one caller. `only` narrows it to one
-     * file (the retry API); `runId` records the run that sends.
+     * within `claimTtlMs`. Each file is claimed by exactly one caller. `only` narrows it to these
+     * files (the retry API, an event); `runId` records the run that sends.
      */
     async claimSendable(
       claim: string,
       now: Date,
-      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: number | undefined },
+      options: { resendBefore: Date; claimTtlMs: number; runId?: number | undefined; only?: readonly number[] | undefined },
     ): Promise<IngestFileRow[]> {
-      return db
-        .update(ingestFiles)
-        .set({ sendClaim: claim, sendClaimedAt: iso(now), updatedAt: iso(now), ...(options.runId !== undefined ? { runId: options.runId } : {}) })
-        .where(
-          and(
-            options.only !== undefined ? eq(ingestFiles.id, options.only) : undefined,
-            messageMissing(options.resendBefore),
-            or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - options.claimTtlMs)))),
-          ),
-        )
-        .returning();
+      const claimOf = (ids: readonly number[] | undefined) =>
+        db
+          .update(ingestFiles)
+          .set({ sendClaim: claim, sendClaimedAt: iso(now), updatedAt: iso(now), ...(options.runId !== undefined ? { runId: options.runId } : {}) })
+          .where(
+            and(
+              ids !== undefined ? inArray(ingestFiles.id, [...ids]) : undefined,
+              messageMissing(options.resendBefore),
+              or(isNull(ingestFiles.sendClaim), lt(ingestFiles.sendClaimedAt, iso(new Date(now.getTime() - options.claimTtlMs)))),
+            ),
+          )
+          .returning();
+      if (options.only === undefined) return claimOf(undefined);
+      const claimed: IngestFileRow[] = [];
+      for (let i = 0; i < options.only.length; i += IDS_PER_CLAIM) claimed.push(...(await claimOf(options.only.slice(i, i + IDS_PER_CLAIM))));
+      return claimed;
     },
 
     /** Records that the queue accepted the messages sent under `claim` (their delivery id). */
@@ -193,6 +254,20 @@ export function createLedger(db: Database) {
         .update(ingestFiles)
         .set({ status: "queued", leaseToken: null, leaseExpiresAt: null, lastError: error, updatedAt: iso(now) })
         .where(heldBy(id, lease));
+    },
+
+    /**
+     * Marks a file `superseded`: S3 replaced the object before this version was read (the GET
+     * pinned to its ETag answered 412). Final, and no failure: the newer version has a row of its
+     * own, recorded by its event or the next scan. False when this consumer no longer held it.
+     */
+    async supersede(id: number, lease: string, reason: string, now: Date): Promise<boolean> {
+      const rows = await db
+        .update(ingestFiles)
+        .set({ status: "superseded", leaseToken: null, leaseExpiresAt: null, lastError: reason, finishedAt: iso(now), updatedAt: iso(now) })
+        .where(heldBy(id, lease))
+        .returning({ id: ingestFiles.id });
+      return rows.length > 0;
     },
 
     /** Marks a file failed for good; returns false when this consumer no longer held it. */

@@ -92,6 +92,12 @@ export const ingestFiles = sqliteTable(
     etag: text("etag").notNull(),
     size: integer("size").notNull(),
     lastModified: text("last_modified"),
+    /**
+     * The S3 event's `sequencer` (upper-case hex) when an event recorded the version; it orders
+     * the versions of one key, so a late event for an older version is not recorded. NULL for
+     * versions the scan found first.
+     */
+    sequencer: text("sequencer"),
     status: text("status", { enum: FILE_STATUSES }).notNull(),
     attempts: integer("attempts").notNull().default(0),
     recordsSeen: integer("records_seen"),
@@ -131,7 +137,7 @@ export const ingestFiles = sqliteTable(
     index("ingest_files_status_idx").on(t.status, t.id),
     index("ingest_files_run_id_idx").on(t.runId),
     index("ingest_files_finished_at_idx").on(t.status, t.finishedAt),
-    check("ingest_files_status_ck", sql`${t.status} IN ('queued', 'processing', 'done', 'failed', 'dead')`),
+    check("ingest_files_status_ck", sql`${t.status} IN ('queued', 'processing', 'done', 'failed', 'dead', 'superseded')`),
   ],
 );
 

@@ -11,8 +11,13 @@ export const TRIGGERS = ["cron", "manual", "event"] as const;
 export type Trigger = (typeof TRIGGERS)[number];
 /** Outcome of a run's scan (listing and enqueueing), not of its files. */
 export const RUN_STATUSES = ["running", "succeeded", "failed"] as const;
-/** queued → processing → done | failed | dead; failed and dead go back to queued on retry. */
-export const FILE_STATUSES = ["queued", "processing", "done", "failed", "dead"] as const;
+/**
+ * queued → processing → done | failed | dead | superseded; failed and dead go back to queued on
+ * retry. `superseded`: the object was replaced by a newer upload before this version was read
+ * (S3 answered 412 to the GET pinned to its ETag); final, not a failure — the newer version is
+ * a ledger row of its own, ingested from its event or the next scan.
+ */
+export const FILE_STATUSES = ["queued", "processing", "done", "failed", "dead", "superseded"] as const;
 export type FileStatus = (typeof FILE_STATUSES)[number];
 
 /**

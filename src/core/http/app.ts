@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import { except } from "hono/combine";
 import type { AppEnv } from "./env";
 import { accessLog } from "./middleware/access-log";
 import { authenticateApiKey } from "./middleware/authenticate";
@@ -6,6 +7,7 @@ import { jsonBodyGuard } from "./middleware/body-guard";
 import { limitByApiKey, limitByClientIp } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { notFoundHandler } from "./not-found";
+import { OPENAPI_CONFIG } from "./openapi";
 import { problemResponse, validationError } from "./problem";
 import { apiKeysRoutes } from "./routes/api-keys";
 import { docsRoutes } from "./routes/docs";
@@ -14,21 +16,15 @@ import { healthRoutes } from "./routes/health";
 import { problemsRoutes } from "./routes/problems";
 import { ingestRoutes } from "./routes/ingest";
 import { searchRoutes } from "./routes/search";
+import { SNS_PATH, snsRoutes } from "./routes/sns";
 import { statsRoutes } from "./routes/stats";
 import { registerSecuritySchemes } from "./routes/security";
-
-const OPENAPI_INFO = {
-  title: "Game DB API",
-  version: "1.0.0",
-  description:
-    "Game data for internal teams. Every /api route needs an API key (`Authorization: Bearer <key>` or `X-API-Key`). Errors are RFC 9457 problem+json; each problem's `type` (`/problems/<code>`, relative to the API's URL) is a page explaining the error and what to do, listed at /problems.",
-};
 
 /**
  * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
  * as Hono's `env` with every request. A request flows top to bottom: request id → access log
- * → (public: per-IP limit | /api: key → per-key limit → JSON body guard) → route → service →
- * repository.
+ * → (public: per-IP limit | /api: key → per-key limit → JSON body guard | POST /api/ingest/sns,
+ * signed by SNS instead of a key: per-IP limit → JSON body guard) → route → service → repository.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -38,20 +34,23 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use("*", requestId(), accessLog());
-  app.use("/api/*", authenticateApiKey(), limitByApiKey(), jsonBodyGuard());
+  // SNS cannot send an API key: its messages are authenticated by their signature (routes/sns.ts).
+  app.use("/api/*", except(SNS_PATH, authenticateApiKey(), limitByApiKey(), jsonBodyGuard()));
+  app.use(SNS_PATH, limitByClientIp(), jsonBodyGuard({ acceptTextPlain: true }));
   for (const path of ["/health", "/openapi.json", "/docs", "/problems", "/problems/*"]) app.use(path, limitByClientIp());
 
   registerSecuritySchemes(app);
   // Search first: `/api/games/search` must not be taken for `/api/games/{id}`.
   app.route("/", searchRoutes);
   app.route("/", ingestRoutes);
+  app.route("/", snsRoutes);
   app.route("/", gamesRoutes);
   app.route("/", apiKeysRoutes);
   app.route("/", statsRoutes);
   app.route("/", healthRoutes);
   app.route("/", docsRoutes);
   app.route("/", problemsRoutes);
-  app.doc31("/openapi.json", { openapi: "3.1.0", info: OPENAPI_INFO, tags: [{ name: "Games" }, { name: "Ingestion" }, { name: "API keys" }, { name: "Operations" }] });
+  app.doc31("/openapi.json", OPENAPI_CONFIG);
 
   app.notFound(notFoundHandler(app));
   app.onError((error, c) => problemResponse(c, error));

@@ -19,7 +19,7 @@ export const pageQueryFields = {
     .string()
     .max(200)
     .optional()
-    .openapi({ description: 'Opaque cursor from the `Link: <…>; rel="next"` header of the previous page' }),
+    .openapi({ description: 'Opaque cursor from the `Link: <…>; rel="next"` header of the previous page', example: "eyJhZnRlciI6MTQyfQ" }),
   offset: integerParam(
     z
       .number()
@@ -33,6 +33,7 @@ export const pageQueryFields = {
   )
     .optional()
     .openapi({
+      example: 200,
       description: `Rows to skip, at most ${MAX_OFFSET}; prefer \`cursor\`, which stays fast on deep pages (an offset walk's \`Link\` switches to a cursor past ${MAX_OFFSET})`,
     }),
 };

@@ -23,6 +23,8 @@ const MAX_REJECTION_SAMPLES = 5;
 const BODY_IDLE_TIMEOUT_MS = 30_000;
 
 const ack: Decision = { action: "ack" };
+/** GetObject pinned to the recorded ETag answered 412 (s3/s3-client.ts): the object was replaced. */
+const SUPERSEDED_CODE = "s3-412";
 
 /**
  * Handles one message of the ingest queue: message → claim → fetch → parse → stage → commit.
@@ -93,6 +95,15 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
       deps.log.warn("ingest file will be retried", { ...context, error: reason, delaySeconds });
       recordFileOutcome(deps, file, "retry", { ...figures(), errorCode: failure.code });
       return { action: "retry", delaySeconds };
+    }
+    if (failure.code === SUPERSEDED_CODE) {
+      // The object was replaced after this version was recorded: the newer version is a ledger row
+      // of its own (its event, or the next scan, records it), so this one is over — not a failure.
+      if (await ledger.supersede(file.id, lease, `superseded: ${failure.message}`, deps.now())) {
+        deps.log.info("ingest file superseded: replaced in the bucket before it was read", { ...context, error: reason });
+        recordFileOutcome(deps, file, "superseded", { ...figures(), errorCode: failure.code });
+      }
+      return ack;
     }
     if (await ledger.fail(file.id, lease, reason, deps.now())) {
       recordFileOutcome(deps, file, "failed", { ...figures(), errorCode: failure.code });

@@ -14,13 +14,13 @@ const SEND_CLAIM_TTL_MS = 5 * 60_000;
  * (bounds.ts) — lost. Claims are compare-and-sets, so concurrent senders (scans, sweeps, the
  * retry API) never send a file twice; files sent are marked with this send's delivery id, so a
  * late dead letter of an earlier message cannot kill them. `runId` (a scan) becomes the files'
- * run; the sweep keeps theirs. `only` sends one file (the retry API); `onSent` hears of each
+ * run; the sweep keeps theirs. `only` sends only these files (the retry API, an event); `onSent` hears of each
  * batch the queue accepted. Throws when the queue refuses a batch: the files not yet accepted
  * keep `sent_at` empty for the next sender.
  */
 export async function sendPendingFiles(
   deps: IngestDeps,
-  options: { runId?: number; only?: number; onSent?: (count: number) => void } = {},
+  options: { runId?: number; only?: readonly number[]; onSent?: (count: number) => void } = {},
 ): Promise<IngestFileRow[]> {
   const { onSent, ...which } = options;
   const ledger = createLedger(deps.db);

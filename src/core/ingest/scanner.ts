@@ -2,14 +2,11 @@ import type { IngestRunRow } from "../data/schema";
 import { describeError } from "../log";
 import { raiseAlert } from "./alerts";
 import { alertDeps, type IngestDeps } from "./deps";
-import { sendPendingFiles } from "./dispatch";
+import { enqueueObjects, isDataFile } from "./enqueue";
 import { classify } from "./errors";
 import { createLedger } from "../data/ledger";
 import type { S3Object } from "./s3/s3-client";
 import { recoverAbandonedFiles } from "./sweep";
-
-/** Objects that are ranking files; anything else under the prefix is ignored. */
-const DATA_FILE = /\.(json|ndjson|jsonl)(\.gz)?$/i;
 
 export interface ScanResult {
   runId: number;
@@ -63,12 +60,12 @@ async function startRun(trigger: IngestRunRow["trigger"], deps: IngestDeps, requ
  *
  * 1. List the whole prefix (every page) before touching the ledger, so a listing that fails
  *    halfway records and enqueues nothing.
- * 2. Insert each new (key, ETag) as `queued`; the unique index makes concurrent scans insert
- *    each version once.
- * 3. Recover files left by a consumer that stopped (sweep.ts), then send every file the queue
- *    should have and does not (dispatch.ts): new ones, ones whose earlier send failed, and
- *    ones whose message was lost. A claim is a compare-and-set, so two scans never send the
- *    same file.
+ * 2. Recover files left by a consumer that stopped (sweep.ts).
+ * 3. Record and send, on the path every finder of files shares (enqueue.ts, also S3 events'):
+ *    insert each new (key, ETag) as `queued` — the unique index makes concurrent scans and
+ *    events insert each version once — then send every file the queue should have and does
+ *    not: new ones, ones whose earlier send failed, and ones whose message was lost. A claim is
+ *    a compare-and-set, so two scans (or a scan and an event) never send the same file.
  *
  * No last-modified cursor: a late-finishing upload with an old timestamp is still found. A
  * manual scan (`request`) is refused with ScanCooldownError when the same key started one
@@ -85,11 +82,10 @@ export async function runScan(trigger: IngestRunRow["trigger"], deps: IngestDeps
 
   try {
     objects = await deps.s3.listAll(prefix);
-    const dataFiles = objects.filter((o) => DATA_FILE.test(o.key));
-    const newFiles = await ledger.recordObjects(run.id, dataFiles, deps.now());
+    const dataFiles = objects.filter((o) => isDataFile(o.key));
     const recovered = await recoverAbandonedFiles(deps);
     // Files the queue refuses stay queued with sent_at NULL: the next scan or sweep sends them.
-    await sendPendingFiles(deps, { runId: run.id, onSent: (count) => (filesEnqueued += count) });
+    const { newFiles } = await enqueueObjects(deps, run.id, dataFiles, { send: "all-pending", onSent: (count) => (filesEnqueued += count) });
 
     await ledger.finishRun(run.id, { status: "succeeded", objectsListed: objects.length, filesEnqueued }, deps.now());
     log.info("ingest scan finished", {

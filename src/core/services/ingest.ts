@@ -9,7 +9,7 @@ import { sendPendingFiles } from "../ingest/dispatch";
 import { runScan, ScanCooldownError, ScanFailedError } from "../ingest/scanner";
 
 function totals(files: IngestFileRow[]): IngestRun["totals"] {
-  const t = { files: files.length, queued: 0, processing: 0, done: 0, failed: 0, dead: 0, recordsSeen: 0, recordsUpserted: 0, recordsRejected: 0, gamesWritten: 0 };
+  const t = { files: files.length, queued: 0, processing: 0, done: 0, failed: 0, dead: 0, superseded: 0, recordsSeen: 0, recordsUpserted: 0, recordsRejected: 0, gamesWritten: 0 };
   for (const f of files) {
     t[f.status]++;
     t.recordsSeen += f.recordsSeen ?? 0;
@@ -88,10 +88,13 @@ export function ingestService(deps: IngestDeps) {
       const file = await reads.getFile(id);
       if (!file) throw notFound("Ingestion file", id);
       if (file.status === "done") throw new AppError("conflict", `File ${id} was already ingested; upload a new version to ingest it again`);
+      if (file.status === "superseded") {
+        throw new AppError("conflict", `File ${id} was replaced in the bucket by a newer upload before it was read; that version is ingested instead (its own ledger row)`);
+      }
       const resendBefore = new Date(now.getTime() - resendAfterSeconds(deps.config.ingest) * 1000);
       if (await ledger.requeue(id, now, resendBefore)) {
         try {
-          const [sent] = await sendPendingFiles(deps, { only: id });
+          const [sent] = await sendPendingFiles(deps, { only: [id] });
           if (sent) deps.log.info("ingest file re-enqueued", { fileId: id, key: sent.key, was: file.status });
         } catch (error) {
           throw new AppError("service-unavailable", "The ingest queue refused the message; the next scan or sweep will send it", { cause: error });

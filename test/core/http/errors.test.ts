@@ -1,6 +1,6 @@
-import { env, SELF } from "cloudflare:test";
+import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { call, callJson, createKey, ORIGIN } from "../../helpers/api";
+import { call, callJson, createKey } from "../../helpers/api";
 import { countRows, withTableHidden } from "../../helpers/checks";
 import { jsonOfSize } from "../../helpers/bodies";
 import { dataVersionState } from "../../helpers/games";
@@ -9,7 +9,6 @@ import { expectProblem } from "../../support/problem";
 import { UUID } from "../../support/patterns";
 
 const LIMIT = 64 * 1024;
-const admin = () => ({ Authorization: `Bearer ${env.ADMIN_API_KEY}` });
 
 
 describe("problem responses", () => {
@@ -20,11 +19,7 @@ describe("problem responses", () => {
   });
 
   it("a body with no Content-Type → 415", async () => {
-    const res = await SELF.fetch(`${ORIGIN}/api/games`, {
-      method: "POST",
-      headers: admin(),
-      body: new TextEncoder().encode(JSON.stringify(sampleGame())),
-    });
+    const res = await call("/api/games", { method: "POST", rawBody: new TextEncoder().encode(JSON.stringify(sampleGame())) });
     await expectProblem(res, 415, "unsupported-media-type");
   });
 

@@ -6,9 +6,11 @@ import { call } from "../../helpers/api";
 import { randomIp } from "../../support/client";
 
 interface Operation {
+  operationId?: string;
+  tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required?: boolean }[];
-  requestBody?: { content: Record<string, unknown> };
+  parameters?: { name: string; in: string; required?: boolean; example?: unknown; schema?: { example?: unknown } }[];
+  requestBody?: { content: Record<string, { schema: unknown; example?: unknown; examples?: Record<string, unknown> }> };
   responses: Record<
     string,
     {
@@ -21,13 +23,17 @@ interface Operation {
 
 interface Document {
   openapi: string;
-  info: { title: string; version: string };
+  info: { title: string; version: string; license?: { name: string; identifier?: string; url?: string }; contact?: { name?: string } };
+  servers?: { url: string; description?: string; variables?: Record<string, { default: string }> }[];
+  tags?: { name: string; description?: string }[];
   paths: Record<string, Record<string, Operation>>;
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> };
 }
 
 const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 const NOT_DOCUMENTED = new Set(["/openapi.json", "/docs"]);
+/** The /api operations authenticated otherwise than by an API key (an SNS message's signature). */
+const PUBLIC_API_OPERATIONS = ["POST /api/ingest/sns"];
 
 let served: string;
 let doc: Document;
@@ -75,19 +81,107 @@ describe("GET /openapi.json", () => {
     expect(new Set(operations.map((o) => `${o.method} ${o.path}`))).toEqual(served);
   });
 
-  it("declares API-key security on every /api operation, with schemes that exist", () => {
+  // Generated clients name their methods after operationIds: each operation has one, unique,
+  // camelCase, and they never change (a renamed one breaks every team's code). Routes added
+  // later are held to it here too.
+  it("gives every operation a unique camelCase operationId, the same as before", () => {
+    const ids = operations.map(({ method, path, op }) => {
+      expect(op.operationId, `${method} ${path}`).toMatch(/^[a-z][a-zA-Z0-9]*$/);
+      return op.operationId!;
+    });
+    expect(new Set(ids).size).toBe(ids.length);
+    const stable: Record<string, string> = {
+      "GET /api/games": "listGames",
+      "POST /api/games": "createGame",
+      "GET /api/games/{id}": "getGame",
+      "PUT /api/games/{id}": "replaceGame",
+      "PATCH /api/games/{id}": "updateGame",
+      "DELETE /api/games/{id}": "deleteGame",
+      "GET /api/games/search": "searchGames",
+      "POST /api/games/search": "searchGamesByBody",
+      "POST /api/games/populate": "populateGames",
+      "GET /api/ingest/runs": "listIngestRuns",
+      "GET /api/ingest/runs/{id}": "getIngestRun",
+      "GET /api/ingest/files": "listIngestFiles",
+      "POST /api/ingest/files/{id}/retry": "retryIngestFile",
+      "POST /api/keys": "createApiKey",
+      "GET /api/keys": "listApiKeys",
+      "GET /api/keys/{id}": "getApiKey",
+      "DELETE /api/keys/{id}": "revokeApiKey",
+      "GET /api/stats": "getStats",
+      "GET /health": "getHealth",
+      "GET /problems": "listProblemTypes",
+      "GET /problems/{code}": "getProblemType",
+      "POST /api/ingest/events": "ingestEvents",
+      "POST /api/ingest/sns": "receiveSnsMessage",
+    };
+    for (const [operation, id] of Object.entries(stable)) {
+      expect(operations.find((o) => `${o.method} ${o.path}` === operation)?.op.operationId, operation).toBe(id);
+    }
+  });
+
+  it("names its servers (this host first, then the deployed environments), licence, contact, and describes every tag it uses", () => {
+    expect(doc.servers?.[0]).toEqual({ url: "/", description: expect.any(String) });
+    expect(doc.servers!.slice(1).map((s) => s.url)).toEqual(["https://game-db-staging.{subdomain}.workers.dev", "https://game-db-production.{subdomain}.workers.dev"]);
+    for (const server of doc.servers!) for (const [, name] of server.url.matchAll(/\{(\w+)\}/g)) expect(server.variables?.[name!]?.default, server.url).toBeTruthy();
+    expect(doc.info.license?.name).toBeTruthy();
+    expect(doc.info.license?.identifier ?? doc.info.license?.url).toBeTruthy();
+    expect(doc.info.contact?.name).toBeTruthy();
+    const described = new Map((doc.tags ?? []).map((t) => [t.name, t.description]));
+    for (const { method, path, op } of operations) {
+      expect(op.tags?.length, `${method} ${path}`).toBeGreaterThan(0);
+      for (const tag of op.tags!) expect(described.get(tag), `${method} ${path}: tag ${tag}`).toBeTruthy();
+    }
+  });
+
+  it("marks the public operations public (security: []) and only those", () => {
+    const publicOps = operations.filter((o) => !o.path.startsWith("/api/") || o.path === "/api/ingest/sns");
+    expect(publicOps.map((o) => `${o.method} ${o.path}`).sort()).toEqual(["GET /health", "GET /problems", "GET /problems/{code}", "POST /api/ingest/sns"]);
+    for (const { op } of publicOps) expect(op.security).toEqual([]);
+  });
+
+  it("shows an example of every request: each parameter and each request body", () => {
+    let parameters = 0;
+    for (const { method, path, op } of operations) {
+      for (const p of op.parameters ?? []) {
+        expect(p.example ?? p.schema?.example, `${method} ${path} ${p.in} ${p.name}`).toBeDefined();
+        parameters++;
+      }
+      for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {
+        expect(media.example ?? media.examples, `${method} ${path} request ${type}`).toBeDefined();
+      }
+    }
+    expect(parameters).toBeGreaterThan(operations.length);
+  });
+
+  it("shows an example of every response with a body", () => {
+    for (const { method, path, op } of operations) {
+      for (const [status, response] of Object.entries(op.responses)) {
+        for (const [type, media] of Object.entries(response.content ?? {})) {
+          expect(media.example ?? media.examples, `${method} ${path} ${status} ${type}`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it("declares API-key security on every /api operation but the public ones, with schemes that exist", () => {
     const schemes = Object.keys(doc.components.securitySchemes);
     expect(schemes.sort()).toEqual(["apiKeyHeader", "bearerAuth"]);
-    for (const { method, path, op } of operations.filter((o) => o.path.startsWith("/api/"))) {
+    const api = operations.filter((o) => o.path.startsWith("/api/"));
+    const open = api.filter((o) => o.op.security?.length === 0).map((o) => `${o.method} ${o.path}`);
+    expect(open).toEqual(PUBLIC_API_OPERATIONS);
+    for (const { method, path, op } of api.filter((o) => !open.includes(`${o.method} ${o.path}`))) {
       expect(op.security, `${method} ${path}`).toBeDefined();
       expect(op.security!.length, `${method} ${path}`).toBeGreaterThan(0);
       for (const requirement of op.security!) for (const name of Object.keys(requirement)) expect(schemes).toContain(name);
     }
   });
 
-  it("declares 401, 403, 429 and 500 problem responses on every /api operation", () => {
+  it("declares 401 (but on public operations), 403, 429 and 500 problem responses on every /api operation", () => {
     for (const { method, path, op } of operations.filter((o) => o.path.startsWith("/api/"))) {
-      for (const status of ["401", "403", "429", "500"]) {
+      const open = PUBLIC_API_OPERATIONS.includes(`${method} ${path}`);
+      expect(op.responses["401"] === undefined, `${method} ${path} 401`).toBe(open);
+      for (const status of open ? ["403", "429", "500"] : ["401", "403", "429", "500"]) {
         const response = op.responses[status];
         expect(response, `${method} ${path} ${status}`).toBeDefined();
         expect(response!.content?.["application/problem+json"]?.schema, `${method} ${path} ${status}`).toEqual({ $ref: "#/components/schemas/Problem" });
@@ -138,7 +232,9 @@ describe("GET /openapi.json", () => {
       expect.arrayContaining(["POST /api/games", "PUT /api/games/{id}", "PATCH /api/games/{id}", "POST /api/keys"]),
     );
     for (const { method, path, op } of withBody) {
-      expect(Object.keys(op.requestBody!.content), `${method} ${path}`).toEqual(["application/json"]);
+      // SNS posts its JSON as text/plain.
+      const mediaTypes = `${method} ${path}` === "POST /api/ingest/sns" ? ["text/plain"] : ["application/json"];
+      expect(Object.keys(op.requestBody!.content), `${method} ${path}`).toEqual(mediaTypes);
       for (const status of ["400", "413", "415"]) {
         expect(op.responses[status]?.content?.["application/problem+json"], `${method} ${path} ${status}`).toBeDefined();
       }

@@ -63,6 +63,7 @@ describe("POST /api/games/populate", () => {
       done: 2,
       failed: 0,
       dead: 0,
+      superseded: 0,
       recordsSeen: 36,
       recordsUpserted: 35,
       recordsRejected: 1,

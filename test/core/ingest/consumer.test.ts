@@ -7,7 +7,7 @@ import type { IngestMessage } from "../../../src/core/domain/ingest";
 import { runScan } from "../../../src/core/ingest/scanner";
 import { DATA_VERSION_KEY } from "../../../src/core/data/data-version";
 import ios from "../../fixtures/ios.top100.json";
-import { alerts, deleteObject, fileRow, type FileRow, files, gameContents, type GameSnapshotRow, gamesSnapshot, putObject, resetIngestState, runCron, s3Requests, setFaults, stagingCount, waitForDataVersionWritten, waitForFilesSettled } from "../../helpers/ingest";
+import { alerts, alertsMentioning, deleteObject, fileRow, type FileRow, files, gameContents, type GameSnapshotRow, gamesSnapshot, putObject, resetIngestState, runCron, s3Requests, setFaults, stagingCount, waitForDataVersionWritten, waitForFilesSettled } from "../../helpers/ingest";
 import { androidRecord, deliverToWorker, gzip, holdingQueue, iosRecord, ndjson, realDeps } from "../../helpers/ingest-pipeline";
 import { waitFor } from "../../support/wait";
 
@@ -220,7 +220,7 @@ describe("consumer: what a file does to games", () => {
     expect(await gamesSnapshot()).toEqual([]);
   });
 
-  it("a file replaced between scan and consume is not mixed up: that version fails, the next scan ingests the new one", async () => {
+  it("a file replaced between scan and consume is not mixed up: that version is superseded (no alert), the next scan ingests the new one", async () => {
     const queue = holdingQueue();
     await putObject(IOS_KEY, JSON.stringify([iosRecord(1, { name: "Old" })]));
     await runScan("cron", realDeps({ ingestQueue: queue }));
@@ -228,9 +228,10 @@ describe("consumer: what a file does to games", () => {
     await queue.release();
 
     const [old] = await waitForFilesSettled(1);
-    expect(old).toMatchObject({ status: "failed", attempts: 1 });
-    expect(old!.last_error).toContain("s3-412");
+    expect(old).toMatchObject({ status: "superseded", attempts: 1 });
+    expect(old!.last_error).toMatch(/^superseded: .*changed since it was listed/);
     expect(await gamesSnapshot()).toEqual([]);
+    expect(await alertsMentioning(IOS_KEY)).toEqual([]);
 
     await runCron();
     const [, current] = await waitForFilesSettled(2);

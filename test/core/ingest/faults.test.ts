@@ -116,7 +116,6 @@ it("backs off exponentially (1, 2, 4, 8 s ±20 %) when the cap allows it", async
 describe.each([
   { status: 403, code: "AccessDenied" },
   { status: 404, code: "NoSuchKey" },
-  { status: 412, code: "PreconditionFailed" },
 ])("GetObject answering $status", ({ status, code }) => {
   it("fails the file for good on the first attempt, without a retry, and alerts", async () => {
     await putObject(KEY, JSON.stringify(grouped(iosRecords(9))));
@@ -142,6 +141,32 @@ describe.each([
     expect(ack).toHaveBeenCalledTimes(1);
     expect(result).toMatchObject({ outcome: "ok", explicitAcks: ["msg-1"], retryMessages: [] });
     expect((await files())[0]).toMatchObject({ status: "failed", attempts: 1 });
+  });
+});
+
+describe("GetObject answering 412 (the object was replaced since it was recorded)", () => {
+  it("ends the file superseded on the first attempt, without a retry and without an alert", async () => {
+    await putObject(KEY, JSON.stringify(grouped(iosRecords(9))));
+    await setFaults([{ op: "get", action: { kind: "status", status: 412, code: "PreconditionFailed" } }]);
+    await runCron();
+
+    const [row] = await waitForFilesSettled(1);
+    expect(row).toMatchObject({ status: "superseded", attempts: 1 });
+    expect(row!.last_error).toMatch(/^superseded: .*PreconditionFailed/);
+    expect(await getRequests(KEY)).toHaveLength(1);
+    expect(await gameCount()).toBe(0);
+    expect(await alertsMentioning(KEY)).toEqual([]);
+  });
+
+  it("makes queue() acknowledge the message instead of retrying it", async () => {
+    await putObject(KEY, JSON.stringify(grouped(iosRecords(3))));
+    const [message] = await ledgerWithoutQueue();
+    await setFaults([{ op: "get", action: { kind: "status", status: 412, code: "PreconditionFailed" } }]);
+    const { result, retry, ack } = await deliver(message!, 1);
+    expect(retry).not.toHaveBeenCalled();
+    expect(ack).toHaveBeenCalledTimes(1);
+    expect(result).toMatchObject({ outcome: "ok", explicitAcks: ["msg-1"], retryMessages: [] });
+    expect((await files())[0]).toMatchObject({ status: "superseded", attempts: 1 });
   });
 });
 

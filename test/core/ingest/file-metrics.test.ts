@@ -1,5 +1,5 @@
 // Every delivery of an ingest file writes one data point to the METRICS dataset: its outcome
-// (done, retry, failed, dead), its error code, the bytes downloaded, the records seen, rejected
+// (done, retry, failed, dead, superseded), its error code, the bytes downloaded, the records seen, rejected
 // and upserted, the games written and how long it took — the figures the ledger records, so the
 // dashboards and the API never disagree. Read from the limit-enforcing binding every Workers test
 // runs with (test/support/limited-analytics-engine.ts); Miniflare's dataset keeps nothing.
@@ -69,6 +69,17 @@ describe("the data point of an ingest file", () => {
     expect(await fileRow(message.fileId)).toMatchObject({ status: "failed", last_error: expect.stringMatching(/^malformed-json:/) });
     expect(filePoints()).toEqual([
       { indexes: ["ingest"], blobs: ["ingest_file", "failed", "malformed-json", message.key], doubles: [expect.any(Number), text.length, 2, 0, 0, 0, message.fileId, 1] },
+    ]);
+  });
+
+  it("superseded: a file replaced in S3 before it was read is one point with s3-412, and not a failure", async () => {
+    const message = await queuedFile("daily/2021-12-11/replaced.json", JSON.stringify(grouped(iosRecords(3))));
+    await putObject("daily/2021-12-11/replaced.json", JSON.stringify(grouped(iosRecords(4))));
+    await deliverToWorker(message, 1);
+
+    expect(await fileRow(message.fileId)).toMatchObject({ status: "superseded" });
+    expect(filePoints()).toEqual([
+      { indexes: ["ingest"], blobs: ["ingest_file", "superseded", "s3-412", message.key], doubles: [expect.any(Number), 0, 0, 0, 0, 0, message.fileId, 1] },
     ]);
   });
 

@@ -15,11 +15,22 @@ function hasBody(request: Request): boolean {
   return length === null || Number(length) > 0;
 }
 
+export interface BodyGuardOptions {
+  /**
+   * Also take JSON sent as `text/plain`: Amazon SNS posts its JSON messages with
+   * `Content-Type: text/plain; charset=UTF-8` unless a delivery policy sets another
+   * (POST /api/ingest/sns).
+   */
+  acceptTextPlain?: boolean;
+}
+
+const TEXT_PLAIN_MEDIA_TYPE = /^text\/plain\s*(?:;|$)/i;
+
 /**
  * Every request body is JSON of at most 64 KiB. Checked before routing so that a wrong media
  * type is a 415, an oversize body a 413 and unparsable JSON a 400 on every route alike.
  */
-export const jsonBodyGuard = () =>
+export const jsonBodyGuard = (options: BodyGuardOptions = {}) =>
   every(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -30,8 +41,9 @@ export const jsonBodyGuard = () =>
     createMiddleware<AppEnv>(async (c, next) => {
       if (!METHODS_WITH_BODY.has(c.req.method) || !hasBody(c.req.raw)) return next();
       const type = c.req.header("Content-Type") ?? "";
-      if (!JSON_MEDIA_TYPE.test(type)) {
-        throw new AppError("unsupported-media-type", `Send the body as application/json (got ${type ? `"${type.slice(0, 100)}"` : "no Content-Type"})`);
+      if (!JSON_MEDIA_TYPE.test(type) && !(options.acceptTextPlain && TEXT_PLAIN_MEDIA_TYPE.test(type))) {
+        const expected = options.acceptTextPlain ? "application/json or text/plain" : "application/json";
+        throw new AppError("unsupported-media-type", `Send the body as ${expected} (got ${type ? `"${type.slice(0, 100)}"` : "no Content-Type"})`);
       }
       try {
         // Hono caches the parsed body, so the route's validator reads this same value.

@@ -6,15 +6,15 @@ import { gamesService, type WriteCondition } from "../../services/games";
 import type { AppEnv } from "../env";
 import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
+import { DELETED_EXAMPLE, GAME_EXAMPLE, GAME_INPUT_EXAMPLE, GAME_PATCH_EXAMPLE, GAMES_EXAMPLE } from "../schemas/examples";
 import { DeletedSchema, GameInputSchema, GamePatchSchema, GameSchema, IfMatchHeaderSchema, type Game } from "../schemas/game";
-import { GAME_WRITE_HEADERS, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
+import { GAME_WRITE_HEADERS, location, NOT_MODIFIED, PAGE_HEADERS, READ_HEADERS, WRITE_HEADERS } from "../schemas/headers";
 import { ID_PARAMS, NO_QUERY, strictQuery } from "../schemas/params";
 import { apiRoute, json } from "./api-route";
 
 const tags = ["Games"];
 /** What PUT and PATCH can answer besides success. */
 const UPDATE_ERRORS: ProblemCode[] = ["validation", "malformed-json", "not-found", "conflict", "precondition-failed", "payload-too-large", "unsupported-media-type"];
-const NOT_MODIFIED = { description: "Not modified (If-None-Match matched)" };
 
 const listRoute = apiRoute(
   "games:read",
@@ -22,13 +22,14 @@ const listRoute = apiRoute(
     method: "get",
     path: "/api/games",
     tags,
+    operationId: "listGames",
     summary: "List games",
     description: "Games in id order. The body is a plain array (compatible with the original API); pagination is in the `Link` and `X-Total-Count` headers.",
     request: {
-      query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional() }),
+      query: strictQuery({ ...pageQueryFields, platform: z.enum(PLATFORMS).optional().openapi({ example: "ios" }) }),
     },
     responses: {
-      200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
+      200: { description: "One page of games", headers: PAGE_HEADERS, content: json(z.array(GameSchema), GAMES_EXAMPLE) },
       304: NOT_MODIFIED,
     },
   },
@@ -41,10 +42,11 @@ const getRoute = apiRoute(
     method: "get",
     path: "/api/games/{id}",
     tags,
+    operationId: "getGame",
     summary: "Get one game",
     request: { query: NO_QUERY, params: ID_PARAMS },
     responses: {
-      200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema) },
+      200: { description: "The game", headers: READ_HEADERS, content: json(GameSchema, GAME_EXAMPLE) },
       304: NOT_MODIFIED,
     },
   },
@@ -57,13 +59,14 @@ const createGameRoute = apiRoute(
     method: "post",
     path: "/api/games",
     tags,
+    operationId: "createGame",
     summary: "Create a game",
-    request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema) } },
+    request: { query: NO_QUERY, body: { required: true, content: json(GameInputSchema, GAME_INPUT_EXAMPLE) } },
     responses: {
       201: {
         description: "Created",
-        headers: { ...GAME_WRITE_HEADERS, Location: { schema: { type: "string" }, description: "URL of the new game" } },
-        content: json(GameSchema),
+        headers: { ...GAME_WRITE_HEADERS, ...location("Path of the new game, e.g. `/api/games/42`") },
+        content: json(GameSchema, GAME_EXAMPLE),
       },
     },
   },
@@ -71,28 +74,31 @@ const createGameRoute = apiRoute(
 );
 
 /** PUT and PATCH: the same route but for the body and what the write does with it. */
-const updateRoute = <S extends z.ZodType>(method: "put" | "patch", summary: string, description: string, body: S) =>
+const updateRoute = <S extends z.ZodType>(method: "put" | "patch", operationId: string, summary: string, description: string, body: S, example: z.input<S>) =>
   apiRoute(
     "games:write",
     {
       method,
       path: "/api/games/{id}",
       tags,
+      operationId,
       summary,
       description,
-      request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema, body: { required: true, content: json(body) } },
-      responses: { 200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema) } },
+      request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema, body: { required: true, content: json(body, example) } },
+      responses: { 200: { description: "The updated game", headers: GAME_WRITE_HEADERS, content: json(GameSchema, GAME_EXAMPLE) } },
     },
     { errors: UPDATE_ERRORS },
   );
 
 const IF_MATCH = "With `If-Match`, only if the game still has that ETag (else 412).";
-const replaceRoute = updateRoute("put", "Replace a game", `Full update: optional fields left out are cleared. ${IF_MATCH}`, GameInputSchema);
+const replaceRoute = updateRoute("put", "replaceGame", "Replace a game", `Full update: optional fields left out are cleared. ${IF_MATCH}`, GameInputSchema, GAME_INPUT_EXAMPLE);
 const patchRoute = updateRoute(
   "patch",
+  "updateGame",
   "Update some fields of a game",
   `Sets only the fields sent; concurrent PATCHes of different fields all apply. ${IF_MATCH}`,
   GamePatchSchema,
+  GAME_PATCH_EXAMPLE,
 );
 
 const deleteRoute = apiRoute(
@@ -101,10 +107,11 @@ const deleteRoute = apiRoute(
     method: "delete",
     path: "/api/games/{id}",
     tags,
+    operationId: "deleteGame",
     summary: "Delete a game",
     description: IF_MATCH,
     request: { query: NO_QUERY, params: ID_PARAMS, headers: IfMatchHeaderSchema },
-    responses: { 200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema) } },
+    responses: { 200: { description: "Deleted", headers: WRITE_HEADERS, content: json(DeletedSchema, DELETED_EXAMPLE) } },
   },
   { errors: ["validation", "not-found", "precondition-failed"] },
 );

@@ -1,10 +1,11 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
-import { etag } from "hono/etag";
+import { etag, RETAINED_304_HEADERS } from "hono/etag";
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { AppError, isProblemCode, PROBLEM_CODES, PROBLEMS, type ProblemCode, problemType } from "../../errors";
 import type { AppEnv } from "../env";
-import { errorResponses, problemExample } from "../schemas/problem";
+import { WRITE_HEADERS } from "../schemas/headers";
+import { errorResponses, type HeaderDoc, problemExample } from "../schemas/problem";
 
 // The error catalogue: every problem `type` the API answers with is a page here
 // (errors.ts problemType), generated from the one registry, errors.ts PROBLEMS. Nothing from the
@@ -83,7 +84,22 @@ function catalogue() {
 
 /** An hour: the pages change only with a deployment. */
 const CACHE_CONTROL = "public, max-age=3600";
-const htmlContent = { "text/html": { schema: z.string() } };
+const htmlContent = (example: string) => ({ "text/html": { schema: z.string(), example } });
+
+/** Every page carries its validator and its policies; a 304 the validator (RFC 9110 §15.4.5). */
+const VALIDATOR = { ETag: { schema: { type: "string" }, description: "Entity tag; send it back in If-None-Match for a 304", required: true } } satisfies Record<string, HeaderDoc>;
+const PAGE_HEADERS = {
+  ...WRITE_HEADERS,
+  ...VALIDATOR,
+  "Cache-Control": { schema: { type: "string" }, description: `\`${CACHE_CONTROL}\`: the pages change only with a deployment`, required: true },
+  "Content-Security-Policy": { schema: { type: "string" }, description: "No scripts, no other sources, no framing", required: true },
+} satisfies Record<string, HeaderDoc>;
+/** hono/etag keeps only the validators on a 304; the request id and the quota are every response's. */
+const pageEtag = etag({ retainedHeaders: [...RETAINED_304_HEADERS, ...Object.keys(WRITE_HEADERS).map((name) => name.toLowerCase())] });
+const pageResponses = (description: string, example: string) => ({
+  200: { description, headers: PAGE_HEADERS, content: htmlContent(example) },
+  304: { description: "Not modified (If-None-Match matched)", headers: { ...WRITE_HEADERS, ...VALIDATOR } },
+});
 
 const listRoute = createRoute({
   method: "get",
@@ -93,8 +109,8 @@ const listRoute = createRoute({
   summary: "The error catalogue: every problem type",
   description: "No API key needed. An HTML page listing every problem `type` the API answers with, each linking to its own page.",
   security: [],
-  middleware: [etag()] as const,
-  responses: { 200: { description: "The catalogue (HTML)", content: htmlContent }, ...errorResponses() },
+  middleware: [pageEtag] as const,
+  responses: { ...pageResponses("The catalogue (HTML)", "<!doctype html>\n<html lang=\"en\">…<h1>Problem types</h1>…</html>"), ...errorResponses() },
 });
 
 const pageRoute = createRoute({
@@ -105,9 +121,12 @@ const pageRoute = createRoute({
   summary: "One problem type: what it means and what to do",
   description: "No API key needed. The page a problem's `type` (`/problems/<code>`, relative to the API's URL) resolves to: its status, title, explanation, what to do, and an example.",
   security: [],
-  middleware: [etag()] as const,
+  middleware: [pageEtag] as const,
   request: { params: z.object({ code: z.string().openapi({ example: "validation", description: "The problem's code: the last segment of its `type`" }) }) },
-  responses: { 200: { description: "The problem type's page (HTML)", content: htmlContent }, ...errorResponses("not-found") },
+  responses: {
+    ...pageResponses("The problem type's page (HTML)", "<!doctype html>\n<html lang=\"en\">…<h1>Request validation failed</h1>…</html>"),
+    ...errorResponses("not-found"),
+  },
 });
 
 export const problemsRoutes = new OpenAPIHono<AppEnv>()

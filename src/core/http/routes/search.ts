@@ -6,8 +6,9 @@ import { gamesService } from "../../services/games";
 import type { AppEnv } from "../env";
 import { readCache } from "../middleware/read-cache";
 import { pageHeaders, pageQueryFields, toPage } from "../pagination";
+import { GAMES_EXAMPLE, SEARCH_EXAMPLE } from "../schemas/examples";
 import { GameSchema } from "../schemas/game";
-import { PAGE_HEADERS } from "../schemas/headers";
+import { NOT_MODIFIED, PAGE_HEADERS } from "../schemas/headers";
 import { strictQuery } from "../schemas/params";
 import { text } from "../schemas/text";
 import { apiRoute, json } from "./api-route";
@@ -23,7 +24,7 @@ const criteria = {
       description: `Case-insensitive substring of the name, at most ${MAX_SEARCH_TERM_LENGTH} characters; \`%\` and \`_\` are literal characters`,
       example: "craft",
     }),
-  platform: z.enum(PLATFORMS).optional().openapi({ description: "Exact platform" }),
+  platform: z.enum(PLATFORMS).optional().openapi({ description: "Exact platform", example: "android" }),
 };
 
 const SearchBodySchema = z.strictObject(criteria).openapi("GameSearch");
@@ -33,8 +34,8 @@ const description =
   `With a name, \`X-Total-Count\` counts at most ${MAX_COUNTED_MATCHES} matches: beyond that it reads ${MAX_COUNTED_MATCHES} with \`X-Total-Count-Relation: gte\`.`;
 
 const responses = {
-  200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: json(z.array(GameSchema)) },
-  304: { description: "Not modified (If-None-Match matched)" },
+  200: { description: "Matching games, in id order", headers: PAGE_HEADERS, content: json(z.array(GameSchema), GAMES_EXAMPLE) },
+  304: NOT_MODIFIED,
 };
 
 const searchGetRoute = apiRoute(
@@ -43,6 +44,7 @@ const searchGetRoute = apiRoute(
     method: "get",
     path: "/api/games/search",
     tags: ["Games"],
+    operationId: "searchGames",
     summary: "Search games (query string)",
     description,
     request: { query: strictQuery({ ...pageQueryFields, ...criteria }) },
@@ -57,9 +59,10 @@ const searchPostRoute = apiRoute(
     method: "post",
     path: "/api/games/search",
     tags: ["Games"],
+    operationId: "searchGamesByBody",
     summary: "Search games (JSON body)",
     description: `${description} Pagination parameters go in the query string.`,
-    request: { query: strictQuery(pageQueryFields), body: { required: false, content: json(SearchBodySchema) } },
+    request: { query: strictQuery(pageQueryFields), body: { required: false, content: json(SearchBodySchema, SEARCH_EXAMPLE) } },
     responses,
   },
   { errors: ["validation", "malformed-json", "payload-too-large", "unsupported-media-type"], middleware: [readCache()] },

@@ -36,6 +36,7 @@ export const RunTotalsSchema = z
     done: z.number().int(),
     failed: z.number().int(),
     dead: z.number().int(),
+    superseded: z.number().int().openapi({ description: "Files replaced in the bucket by a newer upload before they were read (not failures: the newer version is ingested)" }),
     recordsSeen: z.number().int(),
     recordsUpserted: z.number().int(),
     recordsRejected: z.number().int(),

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "preact/hooks";
-import { request } from "../../api";
+import type { GameInput } from "../../../../clients/typescript/src/index";
+import { call } from "../../api";
 import { useApp } from "../../context";
 import { formatDateTime } from "../../format";
 import { useAction } from "../../hooks/use-action";
@@ -25,9 +26,12 @@ export function GameForm({ id }: { id?: number }) {
   useEffect(() => void (game && setValues(toValues(game))), [game]);
 
   const save = useAction(async () => {
+    // As typed: a value that is not yet what the API takes (an empty platform, a rank in words)
+    // goes to the API, whose message is shown at the field.
+    const body = toBody(values) as GameInput;
     const res = editing
-      ? await request<Game>(`/api/games/${id}`, { method: "PUT", body: toBody(values), headers: etag ? { "If-Match": etag } : {} })
-      : await request<Game>("/api/games", { method: "POST", body: toBody(values) });
+      ? await call((api, init) => api.PUT("/api/games/{id}", { ...init, params: { path: { id } }, body, headers: etag ? { "If-Match": etag } : {} }))
+      : await call((api, init) => api.POST("/api/games", { ...init, body }));
     refreshStats();
     // Show the game in the list: searching its name finds it whatever page it is on.
     const message = editing ? `Saved “${res.data.name}”.` : `Created “${res.data.name}” (id ${res.data.id}).`;

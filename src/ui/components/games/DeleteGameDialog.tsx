@@ -1,4 +1,4 @@
-import { request } from "../../api";
+import { call } from "../../api";
 import { useApp } from "../../context";
 import { useAction } from "../../hooks/use-action";
 import { PLATFORM_LABELS, type Game } from "../../types";
@@ -20,7 +20,7 @@ interface Props {
 export function DeleteGameDialog({ game, onDeleted, onCancel }: Props) {
   const { refreshStats } = useApp();
   const remove = useAction(async () => {
-    await request<{ id: number }>(`/api/games/${game.id}`, { method: "DELETE" });
+    await call((api, init) => api.DELETE("/api/games/{id}", { ...init, params: { path: { id: game.id } } }));
     refreshStats();
     onDeleted(game);
   });

@@ -1,8 +1,7 @@
-import { request } from "../../api";
+import { call } from "../../api";
 import { useApp } from "../../context";
 import { formatNumber } from "../../format";
 import { useAction } from "../../hooks/use-action";
-import type { PopulateResult } from "../../types";
 import { ProblemMessage } from "../ProblemMessage";
 import { ScopeNote } from "../ScopeNote";
 
@@ -11,7 +10,7 @@ export function PopulateCard() {
   const { announce, watchRun, access } = useApp();
   const canRun = access.can("ingest:run");
   const populate = useAction(async () => {
-    const { data } = await request<PopulateResult>("/api/games/populate", { method: "POST" });
+    const { data } = await call((api, init) => api.POST("/api/games/populate", init));
     watchRun(data.runId);
     const files = data.filesEnqueued === 1 ? "1 file" : `${data.filesEnqueued} files`;
     announce(`Run #${data.runId} started: ${formatNumber(data.objectsListed)} objects listed, ${files} enqueued.`, "success", { navigateTo: `#/ingest/runs/${data.runId}` });

@@ -23,7 +23,8 @@ export function RunFacts({ run }: { run: IngestRunDetail }) {
         {fact("Files enqueued", formatNumber(run.filesEnqueued))}
         {fact(
           "Files done",
-          `${totals.done} of ${totals.files}${totals.failed + totals.dead > 0 ? ` (${totals.failed} failed, ${totals.dead} dead)` : ""}`,
+          `${totals.done} of ${totals.files}${totals.failed + totals.dead > 0 ? ` (${totals.failed} failed, ${totals.dead} dead)` : ""}` +
+            (totals.superseded > 0 ? `; ${totals.superseded} superseded by a newer upload` : ""),
           "run-files-done",
         )}
       </dl>

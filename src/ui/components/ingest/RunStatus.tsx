@@ -6,6 +6,7 @@ const STATUS_TEXT: Record<FileStatus, string> = {
   done: "Done",
   failed: "Failed",
   dead: "Dead",
+  superseded: "Superseded",
 };
 
 export const isRetryable = (status: FileStatus) => status === "failed" || status === "dead";

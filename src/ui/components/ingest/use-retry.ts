@@ -1,4 +1,4 @@
-import { request } from "../../api";
+import { call } from "../../api";
 import { useApp } from "../../context";
 import { useAction } from "../../hooks/use-action";
 import { describeFailure } from "../../ingest-failures";
@@ -29,7 +29,7 @@ export function retryOutcome(before: IngestFile, after: IngestFile): { message: 
 export function useRetry(onChanged: () => void) {
   const { announce, watchRun } = useApp();
   return useAction(async (_signal, file: IngestFile) => {
-    const { data } = await request<IngestFile>(`/api/ingest/files/${file.id}/retry`, { method: "POST" });
+    const { data } = await call((api, init) => api.POST("/api/ingest/files/{id}/retry", { ...init, params: { path: { id: file.id } } }));
     const { message, tone } = retryOutcome(file, data);
     announce(message, tone);
     watchRun(data.runId);

@@ -48,7 +48,12 @@ const ROUTES: RouteCase[] = [
   { method: "GET", route: "/api/ingest/runs/:id", scope: "ingest:read", path: "/api/ingest/runs/999999", allowed: 404 },
   { method: "GET", route: "/api/ingest/files", scope: "ingest:read", path: "/api/ingest/files", allowed: 200 },
   { method: "POST", route: "/api/ingest/files/:id/retry", scope: "ingest:run", path: "/api/ingest/files/999999/retry", allowed: 404 },
+  // The s3:TestEvent: acknowledged, records nothing.
+  { method: "POST", route: "/api/ingest/events", scope: "ingest:run", path: "/api/ingest/events", body: () => ({ Service: "Amazon S3", Event: "s3:TestEvent", Bucket: "any-bucket" }), allowed: 202 },
 ];
+
+/** The /api routes authenticated otherwise than by an API key: an SNS message carries its own signature. */
+const NO_API_KEY = ["POST /api/ingest/sns"];
 
 const registered = new Set(
   createApp()
@@ -105,7 +110,7 @@ beforeAll(async () => {
 describe("the auth matrix", () => {
   it("covers every /api route the app registers", () => {
     expect(registered.size).toBeGreaterThanOrEqual(12);
-    const covered = new Set(ROUTES.map(label));
+    const covered = new Set([...ROUTES.map(label), ...NO_API_KEY]);
     expect([...registered].filter((route) => !covered.has(route))).toEqual([]);
   });
 
@@ -214,6 +219,12 @@ describe("public routes", () => {
   it.each(["/health", "/openapi.json", "/docs"])("%s ignores an invalid key", async (path) => {
     const res = await call(path, { key: "garbage", ip: randomIp() });
     expect(res.status).toBe(200);
+  });
+  it.each([null, "garbage", env.ADMIN_API_KEY])("POST /api/ingest/sns takes no API key: with key %s the SNS message decides the answer", async (key) => {
+    // Not an SNS message: the same 400 whatever the key, never a 401.
+    const res = await call("/api/ingest/sns", { method: "POST", key, ip: randomIp(), rawBody: "{}", contentType: "text/plain; charset=UTF-8" });
+    expect(res.headers.get("WWW-Authenticate")).toBeNull();
+    await expectProblem(res, 400, "validation");
   });
 });
 
