@@ -57,8 +57,10 @@ try {
     denoBinary(),
     ["run", "--watch", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${settings.state.deno}`, "src/platform/deno/main.ts"],
     // On SIGTERM the server shuts down (src/platform/deno/main.ts) but `deno --watch` stays,
-    // waiting for a file change; SIGINT — what Ctrl-C sends — ends the watcher as well.
-    { env, stopSignal: "SIGINT" },
+    // waiting for a file change; SIGINT — what Ctrl-C sends — ends the watcher as well. Repeated:
+    // when the server's own SIGINT handler exits before the watcher has seen the signal (a race a
+    // busy machine makes likely), the watcher waits for a file change, and the next SIGINT ends it.
+    { env, stopSignal: "SIGINT", repeatStopSignal: true },
   );
   await new Promise((resolve, reject) => {
     deno.on("exit", (code, signal) => (code === 0 || signal ? resolve() : reject(new Error(`deno exited with ${code}`))));

@@ -12,9 +12,9 @@ export declare function denoBinary(): string;
 export declare function ensureDevVars(): Promise<boolean>;
 export declare function parseDevVars(text: string): Record<string, string>;
 export declare function childGroup(options?: { graceMs?: number }): {
-  start(command: string, args: string[], options?: SpawnOptions & { stopSignal?: NodeJS.Signals }): ChildProcess;
-  run(command: string, args: string[], options?: SpawnOptions & { stopSignal?: NodeJS.Signals }): Promise<void>;
-  adopt(child: ChildProcess, options?: { stopSignal?: NodeJS.Signals }): ChildProcess;
+  start(command: string, args: string[], options?: SpawnOptions & { stopSignal?: NodeJS.Signals; repeatStopSignal?: boolean }): ChildProcess;
+  run(command: string, args: string[], options?: SpawnOptions & { stopSignal?: NodeJS.Signals; repeatStopSignal?: boolean }): Promise<void>;
+  adopt(child: ChildProcess, options?: { stopSignal?: NodeJS.Signals; repeatStopSignal?: boolean }): ChildProcess;
   stopAll(signal?: NodeJS.Signals): Promise<void>;
   readonly stopping: boolean;
 };

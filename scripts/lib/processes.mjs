@@ -77,18 +77,18 @@ export function parseDevVars(text) {
  * signal's number, as a shell reports a process stopped by it.
  */
 export function childGroup({ graceMs = 10_000 } = {}) {
-  /** child → the signal that stops it (undefined: the one this process received). */
+  /** child → how it is stopped: its own signal (undefined: the one this process received), and whether to repeat it. */
   const children = new Map();
   let stopped;
-  const adopt = (child, { stopSignal } = {}) => {
-    children.set(child, stopSignal);
+  const adopt = (child, { stopSignal, repeatStopSignal = false } = {}) => {
+    children.set(child, { stopSignal, repeat: repeatStopSignal });
     child.on("exit", () => children.delete(child));
     // Adopted while stopping (a signal came during its start): it stops at once.
-    if (stopped) void stopChild(child, stopSignal ?? "SIGTERM", graceMs);
+    if (stopped) void stopChild(child, { signal: stopSignal ?? "SIGTERM", repeat: repeatStopSignal }, graceMs);
     return child;
   };
   const stopAll = (signal = "SIGTERM") => {
-    stopped ??= Promise.all([...children].map(([child, own]) => stopChild(child, own ?? signal, graceMs))).then(() => undefined);
+    stopped ??= Promise.all([...children].map(([child, own]) => stopChild(child, { signal: own.stopSignal ?? signal, repeat: own.repeat }, graceMs))).then(() => undefined);
     return stopped;
   };
   for (const signal of ["SIGINT", "SIGTERM"]) {
@@ -97,9 +97,9 @@ export function childGroup({ graceMs = 10_000 } = {}) {
       void stopAll(signal);
     });
   }
-  const start = (command, args, { stopSignal, ...options } = {}) => {
+  const start = (command, args, { stopSignal, repeatStopSignal, ...options } = {}) => {
     if (stopped) throw new Error("stopping");
-    return adopt(spawn(command, args, { cwd: ROOT, stdio: "inherit", ...options }), { stopSignal });
+    return adopt(spawn(command, args, { cwd: ROOT, stdio: "inherit", ...options }), { stopSignal, repeatStopSignal });
   };
   const run = (command, args, options = {}) =>
     new Promise((resolve, reject) => {
@@ -121,16 +121,24 @@ export function childGroup({ graceMs = 10_000 } = {}) {
   };
 }
 
-/** Sends `signal` to a child and resolves when it has exited, killing it after `graceMs`. */
-function stopChild(child, signal, graceMs) {
+/** How often a child started with `repeatStopSignal` gets its signal again, as a user presses Ctrl-C again. */
+const STOP_SIGNAL_REPEAT_MS = 2_000;
+
+/**
+ * Sends `signal` to a child and resolves when it has exited, killing it after `graceMs`; with
+ * `repeat`, the signal is sent again until then (see `repeatStopSignal` in scripts/dev-deno.mjs).
+ */
+function stopChild(child, { signal, repeat }, graceMs) {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       console.error(`${path.basename(child.spawnfile)} did not exit within ${graceMs / 1000} s of ${signal}; sending SIGKILL`);
       child.kill("SIGKILL");
     }, graceMs);
+    const again = repeat ? setInterval(() => child.kill(signal), STOP_SIGNAL_REPEAT_MS) : undefined;
     child.once("exit", () => {
       clearTimeout(timer);
+      clearInterval(again);
       resolve();
     });
     child.kill(signal);
