@@ -70,7 +70,12 @@ export default defineConfig(async () => {
               // The limiter's counters are shared by every file of a project: limits high enough
               // that hundreds of tests with one admin key never trip them (they have their own
               // project below).
-              miniflare: { bindings: { ...workerBindings, ...roomyLimits.vars }, ratelimits: roomyLimits.ratelimits },
+              miniflare: {
+                bindings: { ...workerBindings, ...roomyLimits.vars },
+                ratelimits: roomyLimits.ratelimits,
+                // The lagging read replica's own database (test/support/lagging-replica.ts).
+                d1Databases: { REPLICA_DB: "replica-db" },
+              },
             }),
           ],
           test: {

@@ -41,6 +41,44 @@ export const gameDb: GameDbClient = createGameDbClient({
   headers: { Accept: "application/json, application/problem+json" },
 });
 
+/**
+ * Read-after-write from any location: the API answers every write with the bookmark of its
+ * database session (`X-D1-Bookmark`), and a request that sends it back reads data at least that
+ * fresh, even from a read replica that is behind. The tab keeps the bookmark of its last write
+ * (in sessionStorage, so a reload right after a save still sees it) and sends it with every
+ * keyed request that follows.
+ */
+const BOOKMARK_HEADER = "X-D1-Bookmark";
+const BOOKMARK_STORAGE = "game-db.write-bookmark";
+
+function storedBookmark(): string | null {
+  try {
+    return sessionStorage.getItem(BOOKMARK_STORAGE);
+  } catch {
+    return null;
+  }
+}
+
+gameDb.use({
+  onRequest({ request }) {
+    const bookmark = storedBookmark();
+    if (bookmark) request.headers.set(BOOKMARK_HEADER, bookmark);
+    return request;
+  },
+  onResponse({ request, response }) {
+    const written = response.ok && !["GET", "HEAD"].includes(request.method) ? response.headers.get(BOOKMARK_HEADER) : null;
+    // Bookmarks sort oldest to newest: keep the newest (responses to concurrent writes arrive in any order).
+    if (written && written > (storedBookmark() ?? "")) {
+      try {
+        sessionStorage.setItem(BOOKMARK_STORAGE, written);
+      } catch {
+        // Storage disabled: reads are then only as fresh as the nearest replica, as without the header.
+      }
+    }
+    return response;
+  },
+});
+
 /** The API without a key (/health). */
 const publicApi: GameDbClient = createGameDbClient({ baseUrl: location.origin, headers: { Accept: "application/json, application/problem+json" } });
 

@@ -3,7 +3,7 @@
 // status messages → search → create/edit/delete → re-ingestion of a deleted game → failed
 // files and retries → scopes → the header following runs → deep pages → keyboard → phone.
 // Every wait is on a condition (locators, expect.poll), never a fixed sleep.
-import type { Locator, Page } from "playwright-core";
+import type { Locator, Page, Request as PlaywrightRequest } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openBrowser, screenshot, type Browser } from "./browser";
 import { BUCKET, RESULTS_DIR, wrangler } from "./stack";
@@ -348,12 +348,26 @@ describe("web UI", () => {
 
     await page.getByLabel("App version").fill("2.0.1");
     await page.getByLabel("Publisher name").fill("E2E Studio");
+    // Read-after-write from any location: the reads after the save carry the save's X-D1-Bookmark.
+    const apiRequests: PlaywrightRequest[] = [];
+    const record = (request: PlaywrightRequest) => void (new URL(request.url()).pathname.startsWith("/api/") && apiRequests.push(request));
+    page.on("request", record);
+    // The form saves with a conditional PUT (If-Match).
+    const saved = page.waitForResponse((res) => res.request().method() === "PUT" && /\/api\/games\/\d+$/.test(res.url()));
     await page.getByRole("button", { name: "Save changes" }).click();
+    const bookmark = await (await saved).headerValue("x-d1-bookmark");
+    expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
 
     await poll(() => text(page.getByTestId("announcer"))).toContain("Saved “E2E Test Game”");
     const row = gameRow(page, "E2E Test Game");
     await poll(() => text(row.locator('td[data-label="Version"]'))).toBe("2.0.1");
     expect(await text(row.locator('td[data-label="Publisher"]'))).toBe("E2E Studio");
+    page.off("request", record);
+    const readsAfter = apiRequests.slice(apiRequests.findIndex((r) => r.method() === "PUT") + 1).filter((r) => r.method() === "GET");
+    expect(readsAfter.map((r) => new URL(r.url()).pathname)).toContain("/api/games/search");
+    for (const read of readsAfter) expect(await read.headerValue("x-d1-bookmark"), read.url()).toBe(bookmark);
+    // A reload right after the save keeps it (sessionStorage, like the key).
+    expect(await page.evaluate<string | null>("sessionStorage.getItem('game-db.write-bookmark')")).toBe(bookmark);
   });
 
   it("a save never overwrites a change made while the form was open: it is refused and says so", async () => {

@@ -330,6 +330,11 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing.
+         * @example 00000085-0000024c-00004c6d-8e61117bf38d7adb71b934ebbf891683
+         */
+        "X-D1-Bookmark": string;
         Game: {
             /** @example 42 */
             id: number;
@@ -699,9 +704,15 @@ export interface components {
         };
     };
     responses: never;
-    parameters: never;
+    parameters: {
+        /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+        "X-D1-Bookmark": components["schemas"]["X-D1-Bookmark"];
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+        "X-D1-Bookmark": string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -720,7 +731,10 @@ export interface operations {
                 /** @description Exact platform */
                 platform?: "ios" | "android";
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -745,6 +759,7 @@ export interface operations {
                     "X-Total-Count-Relation": "eq" | "gte";
                     /** @description RFC 8288 link to the next page, relative to the request URL: `</api/games?limit=100&cursor=…>; rel="next"`; absent on the last page */
                     Link?: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -798,6 +813,7 @@ export interface operations {
                     ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
                     "X-Cache": "HIT" | "MISS" | "BYPASS";
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -807,6 +823,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -831,6 +848,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -848,6 +866,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -859,6 +878,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -872,6 +892,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -890,7 +911,10 @@ export interface operations {
                 /** @description Rows to skip, at most 10000; prefer `cursor`, which stays fast on deep pages (an offset walk's `Link` switches to a cursor past 10000) */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -925,6 +949,7 @@ export interface operations {
                     "X-Total-Count-Relation": "eq" | "gte";
                     /** @description RFC 8288 link to the next page, relative to the request URL: `</api/games?limit=100&cursor=…>; rel="next"`; absent on the last page */
                     Link?: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -978,6 +1003,7 @@ export interface operations {
                     ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
                     "X-Cache": "HIT" | "MISS" | "BYPASS";
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -987,6 +1013,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1011,6 +1038,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1022,6 +1050,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1033,6 +1062,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1050,6 +1080,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1061,6 +1092,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1074,6 +1106,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1085,7 +1118,10 @@ export interface operations {
     populateGames: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1102,6 +1138,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description The run's status URL (`statusUrl`) */
                     Location: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1122,6 +1159,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1146,6 +1184,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1163,6 +1202,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1174,6 +1214,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1185,6 +1226,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1198,6 +1240,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1213,7 +1256,10 @@ export interface operations {
                 /** @description Opaque cursor from the `Link: <…>; rel="next"` header of the previous page */
                 cursor?: string;
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1230,6 +1276,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Next (older) page, relative to the request URL: `<…>; rel="next"`; absent on the last page */
                     Link?: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1269,6 +1316,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1293,6 +1341,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1310,6 +1359,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1321,6 +1371,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1334,6 +1385,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1345,7 +1397,10 @@ export interface operations {
     getIngestRun: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path: {
                 id: number;
             };
@@ -1362,6 +1417,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1448,6 +1504,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1472,6 +1529,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1483,6 +1541,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1500,6 +1559,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1511,6 +1571,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1524,6 +1585,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1540,7 +1602,10 @@ export interface operations {
                 cursor?: string;
                 status?: "queued" | "processing" | "done" | "failed" | "dead" | "superseded";
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1557,6 +1622,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Next (older) page, relative to the request URL: `<…>; rel="next"`; absent on the last page */
                     Link?: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1619,6 +1685,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1643,6 +1710,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1660,6 +1728,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1671,6 +1740,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1684,6 +1754,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1695,7 +1766,10 @@ export interface operations {
     retryIngestFile: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path: {
                 id: number;
             };
@@ -1712,6 +1786,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1746,6 +1821,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1770,6 +1846,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1781,6 +1858,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1792,6 +1870,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1809,6 +1888,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1820,6 +1900,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1833,6 +1914,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1844,7 +1926,10 @@ export interface operations {
     ingestEvents: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -1863,6 +1948,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1881,6 +1967,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1905,6 +1992,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1916,6 +2004,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1927,6 +2016,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1944,6 +2034,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1955,6 +2046,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -1968,6 +2060,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2204,7 +2297,10 @@ export interface operations {
                 offset?: number;
                 platform?: "ios" | "android";
             };
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2229,6 +2325,7 @@ export interface operations {
                     "X-Total-Count-Relation": "eq" | "gte";
                     /** @description RFC 8288 link to the next page, relative to the request URL: `</api/games?limit=100&cursor=…>; rel="next"`; absent on the last page */
                     Link?: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2282,6 +2379,7 @@ export interface operations {
                     ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
                     "X-Cache": "HIT" | "MISS" | "BYPASS";
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2291,6 +2389,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2315,6 +2414,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2332,6 +2432,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2343,6 +2444,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2356,6 +2458,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2367,7 +2470,10 @@ export interface operations {
     createGame: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -2404,6 +2510,7 @@ export interface operations {
                     ETag: string;
                     /** @description Path of the new game, e.g. `/api/games/42` */
                     Location: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2432,6 +2539,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2456,6 +2564,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2467,6 +2576,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2478,6 +2588,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2489,6 +2600,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2506,6 +2618,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2517,6 +2630,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2530,6 +2644,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2541,7 +2656,10 @@ export interface operations {
     getGame: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path: {
                 id: number;
             };
@@ -2562,6 +2680,7 @@ export interface operations {
                     ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
                     "X-Cache": "HIT" | "MISS" | "BYPASS";
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2598,6 +2717,7 @@ export interface operations {
                     ETag: string;
                     /** @description HIT: served from the KV read cache; MISS: computed now (and stored); BYPASS: the cache could not be read, so the response was computed from the database without it (still current, ETag and If-None-Match still apply) */
                     "X-Cache": "HIT" | "MISS" | "BYPASS";
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2607,6 +2727,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2631,6 +2752,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2642,6 +2764,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2659,6 +2782,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2670,6 +2794,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2683,6 +2808,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2697,6 +2823,8 @@ export interface operations {
             header?: {
                 /** @description Apply the write only if the game's current ETag (as `GET /api/games/{id}` or the last write answered it) is one of these strong entity tags, or if the game exists at all for `*`; otherwise 412. Weak tags (`W/"…"`) never match. */
                 "If-Match"?: string;
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
             };
             path: {
                 id: number;
@@ -2734,6 +2862,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description The game's new entity tag (the one GET now answers); send it in If-Match to make the next write conditional */
                     ETag: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2762,6 +2891,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2786,6 +2916,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2797,6 +2928,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2808,6 +2940,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2819,6 +2952,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2830,6 +2964,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2841,6 +2976,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2858,6 +2994,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2869,6 +3006,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2882,6 +3020,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2896,6 +3035,8 @@ export interface operations {
             header?: {
                 /** @description Apply the write only if the game's current ETag (as `GET /api/games/{id}` or the last write answered it) is one of these strong entity tags, or if the game exists at all for `*`; otherwise 412. Weak tags (`W/"…"`) never match. */
                 "If-Match"?: string;
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
             };
             path: {
                 id: number;
@@ -2913,6 +3054,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2929,6 +3071,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2953,6 +3096,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2964,6 +3108,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2975,6 +3120,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2992,6 +3138,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3003,6 +3150,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3016,6 +3164,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3030,6 +3179,8 @@ export interface operations {
             header?: {
                 /** @description Apply the write only if the game's current ETag (as `GET /api/games/{id}` or the last write answered it) is one of these strong entity tags, or if the game exists at all for `*`; otherwise 412. Weak tags (`W/"…"`) never match. */
                 "If-Match"?: string;
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
             };
             path: {
                 id: number;
@@ -3059,6 +3210,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description The game's new entity tag (the one GET now answers); send it in If-Match to make the next write conditional */
                     ETag: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3087,6 +3239,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3111,6 +3264,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3122,6 +3276,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3133,6 +3288,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3144,6 +3300,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3155,6 +3312,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3166,6 +3324,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3183,6 +3342,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3194,6 +3354,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3207,6 +3368,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3218,7 +3380,10 @@ export interface operations {
     listApiKeys: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3233,6 +3398,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3260,6 +3426,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3284,6 +3451,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3301,6 +3469,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3312,6 +3481,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3325,6 +3495,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3336,7 +3507,10 @@ export interface operations {
     createApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3366,6 +3540,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Path of the new key, e.g. `/api/keys/7` */
                     Location: string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3390,6 +3565,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3414,6 +3590,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3425,6 +3602,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3436,6 +3614,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3453,6 +3632,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3464,6 +3644,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3477,6 +3658,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3488,7 +3670,10 @@ export interface operations {
     getApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path: {
                 id: number;
             };
@@ -3505,6 +3690,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3530,6 +3716,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3554,6 +3741,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3565,6 +3753,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3582,6 +3771,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3593,6 +3783,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3606,6 +3797,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3617,7 +3809,10 @@ export interface operations {
     revokeApiKey: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path: {
                 id: number;
             };
@@ -3634,6 +3829,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3659,6 +3855,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3683,6 +3880,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3694,6 +3892,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3711,6 +3910,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3722,6 +3922,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3735,6 +3936,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3746,7 +3948,10 @@ export interface operations {
     getStats: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Read-your-writes across requests and locations. Every /api response that passed authentication carries the bookmark of its database session (on a cache hit, the bookmark the cached entry is at least as fresh as); send the newest one you hold with your next requests and they read data at least that fresh, from any location (a replica that is behind waits, or the primary answers). Without it a read may come from a nearby replica a moment behind other clients' writes. A value not in the form the API returns is a 400. On the Deno runtime (one SQLite file, always current) the header is accepted and returned but changes nothing. */
+                "X-D1-Bookmark"?: components["parameters"]["X-D1-Bookmark"];
+            };
             path?: never;
             cookie?: never;
         };
@@ -3761,6 +3966,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3785,6 +3991,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3809,6 +4016,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3826,6 +4034,7 @@ export interface operations {
                     "RateLimit-Policy": string;
                     /** @description Seconds to wait */
                     "Retry-After": number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3837,6 +4046,7 @@ export interface operations {
                 headers: {
                     /** @description Identifies the request in the logs (and in a problem's `requestId`) */
                     "X-Request-Id": string;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -3850,6 +4060,7 @@ export interface operations {
                     "X-Request-Id": string;
                     /** @description Seconds to wait before repeating the request, when the API can tell */
                     "Retry-After"?: number;
+                    "X-D1-Bookmark": components["headers"]["X-D1-Bookmark"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -1,13 +1,15 @@
 import type { AppConfig } from "../config";
-import type { Database } from "../data/database";
+import type { Database, OpenSession } from "../data/database";
 import { createDataVersion, systemTimers } from "../data/data-version";
 import type { IngestMessage } from "../domain/ingest";
 import type { AppDeps } from "../http/env";
 import { createS3Client } from "../ingest/s3/s3-client";
 import { createLogger, type LogFields } from "../log";
+import { createMissAdmission } from "../http/middleware/read-cache";
 import { guardedMetrics } from "../metrics";
 import type { KeyValueStore, MessageQueue, Metrics, RateLimiter, RateLimitPolicy } from "../ports";
 import { createAuthenticator } from "../services/auth/authenticator";
+import { createPageTotals } from "../services/page-totals";
 import { createCertificateCache } from "../services/sns/certificate-cache";
 
 /**
@@ -17,6 +19,8 @@ import { createCertificateCache } from "../services/sns/certificate-cache";
  */
 export interface PlatformPorts {
   db: Database;
+  /** Sessions on that database (D1's Sessions API; a no-op where there is one copy of the data). */
+  sessions: OpenSession;
   kv: KeyValueStore;
   ingestQueue: MessageQueue<IngestMessage>;
   /** Where data points go (Workers Analytics Engine; a log line per point on Deno). */
@@ -46,12 +50,15 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
   return {
     config,
     db,
+    sessions: ports.sessions,
     kv,
     dataVersion: createDataVersion(kv, log, { ...systemTimers, now: () => now().getTime() }),
     rateLimiters: {
       perKey: ports.rateLimiter({ name: "per-key", limit: perKey, periodSeconds }, now),
       anonymous: ports.rateLimiter({ name: "per-ip", limit: anonymous, periodSeconds }, now),
     },
+    pageTotals: createPageTotals(),
+    readCacheAdmission: createMissAdmission(),
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
     snsCertificates: createCertificateCache({ now }),
     log,

@@ -1,3 +1,4 @@
+import { freshestBookmark, isBookmark, type Bookmark } from "../domain/bookmark";
 import { describeError, type Logger } from "../log";
 import type { KeyValueStore } from "../ports";
 
@@ -13,6 +14,14 @@ import type { KeyValueStore } from "../ports";
  * deferred); until it lands, this isolate's reads use the pending version (`pending()`), so a
  * client never reads its own write stale. Other isolates see the bump once it is written and KV
  * has propagated it.
+ *
+ * With D1 read replication a cache miss may be answered by a replica that has not seen the write
+ * yet, which would store old data under the new version for the entry's whole TTL. So a bump
+ * carries the bookmark of the write (the D1 session's bookmark after it), inside the version
+ * token itself — `<id>@<bookmark>` — and a miss reads at least that fresh (`bookmarkOfVersion`).
+ * One value under one key, not a second key: KV takes one write per second per key and
+ * propagates keys independently, so a reader elsewhere could otherwise see the new version
+ * without its bookmark. Tokens written before bookmarks existed have no `@` and still work.
  */
 export const DATA_VERSION_KEY = "meta:data-version";
 /** The version before the first bump ever. */
@@ -37,19 +46,34 @@ export const systemTimers: Timers = {
 
 export interface DataVersion {
   /**
-   * Records that the data changed. Never throws and never waits: the returned promise settles
+   * Records that the data changed, up to `bookmark` (the writing session's bookmark after the
+   * write; absent where the platform has none). Never throws and never waits: the returned promise settles
    * when the bump is in KV, or when writing it failed MAX_FAILED_WRITES times (logged; the next
    * bump writes it). It never rejects. Requests hand it to `defer`; the ingestion consumer may
    * await it.
    */
-  bump(): Promise<void>;
+  bump(bookmark?: Bookmark | null): Promise<void>;
   /** The newest version bumped in this isolate and not yet in KV. Read it before reading KV. */
   pending(): string | undefined;
   /**
-   * The version a read in this isolate must use (`currentVersion`) and the value stored under
-   * `key`, in one KV round trip. Throws when KV does.
+   * The version a read in this isolate must use (`currentVersion`), the bookmark data read at that
+   * version must be at least as fresh as (`bookmarkOfVersion`), and the value stored under `key`,
+   * in one KV round trip. Throws when KV does.
    */
-  readWith<T>(key: string): Promise<{ version: string; value: T | null }>;
+  readWith<T>(key: string): Promise<{ version: string; bookmark: Bookmark | null; value: T | null }>;
+}
+
+/**
+ * The freshest bookmark a version token carries (a combined token carries several), or null for
+ * a token without one: a read of data at that version must be at least this fresh.
+ */
+export function bookmarkOfVersion(version: string): Bookmark | null {
+  return freshestBookmark(
+    ...version.split("+").map((part) => {
+      const bookmark = part.slice(part.indexOf("@") + 1);
+      return part.includes("@") && isBookmark(bookmark) ? bookmark : null;
+    }),
+  );
 }
 
 /**
@@ -62,7 +86,8 @@ export function currentVersion(stored: string | null, pending: string | undefine
   return pending === undefined || pending === base ? base : `${base}+${pending}`;
 }
 
-const newVersion = (now: number) => `${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
+const newVersion = (now: number, bookmark: Bookmark | null) =>
+  `${now.toString(36)}-${crypto.randomUUID().slice(0, 8)}${bookmark ? `@${bookmark}` : ""}`;
 
 /**
  * The data version of one isolate. Its state (pending bump, last write, the flush in progress)
@@ -73,6 +98,12 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
   let pending: string | undefined;
   let lastWriteAt = -Infinity;
   let flushing: Promise<void> | undefined;
+  /**
+   * The freshest write bookmark this isolate has bumped with. Requests finish in any order, so a
+   * bump may come with an older bookmark than the one before it; the version it writes must
+   * still cover both writes.
+   */
+  let newestBookmark: Bookmark | null = null;
 
   /** Writes pending bumps, one per MIN_WRITE_INTERVAL_MS, until none is left (or too many writes failed). */
   async function flush(): Promise<void> {
@@ -113,8 +144,9 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
   }
 
   return {
-    bump() {
-      pending = newVersion(timers.now());
+    bump(bookmark) {
+      newestBookmark = freshestBookmark(newestBookmark, bookmark);
+      pending = newVersion(timers.now(), newestBookmark);
       // Started on the next microtask, so `flushing` is set before flush() can clear it.
       flushing ??= Promise.resolve()
         .then(flush)
@@ -126,7 +158,10 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
       // Taken before the KV read: a bump that lands while KV answers is then still counted.
       const before = pending;
       const [stored, value] = (await kv.getMany<unknown>([DATA_VERSION_KEY, key])) as [string | null, T | null];
-      return { version: currentVersion(stored, before), value };
+      // Another isolate's newer write: a later bump here must not name an older bookmark than it.
+      if (stored) newestBookmark = freshestBookmark(newestBookmark, bookmarkOfVersion(stored));
+      const version = currentVersion(stored, before);
+      return { version, bookmark: bookmarkOfVersion(version), value };
     },
   };
 }

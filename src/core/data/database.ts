@@ -1,5 +1,6 @@
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
+import { bookmarkOf, freshestBookmark, type Bookmark, type SessionStart } from "../domain/bookmark";
 import type * as schema from "./schema";
 
 /**
@@ -14,3 +15,67 @@ export type Database = BaseSQLiteDatabase<"async", unknown, typeof schema> & {
 
 /** D1 rejects a statement with more bound parameters than this (`too many SQL variables`; https://developers.cloudflare.com/d1/platform/limits/). */
 export const MAX_BOUND_PARAMETERS = 100;
+
+/** Where the database says a query ran (D1's `meta.served_by_region` / `served_by_primary`). */
+export interface ServedBy {
+  region?: string;
+  primary?: boolean;
+}
+
+/**
+ * One logical session on the database: a request, a queue message or a cron run. Its queries are
+ * sequentially consistent (D1's Sessions API: each one sees every earlier one's writes, reads
+ * never go back in time), and a session started from a bookmark reads data at least that fresh.
+ * The platform opens the real session lazily, at the first query, so that a freshness
+ * requirement learnt before any query (the read cache's, see http/middleware/read-cache.ts)
+ * still chooses where it starts.
+ */
+export interface DatabaseSession {
+  /** The drizzle instance whose queries run in this session. */
+  readonly db: Database;
+  /**
+   * From now on, read data at least as fresh as `bookmark`: before the first query the session
+   * starts from it; after, the rest of the session's queries run in a session that does.
+   */
+  requireAtLeast(bookmark: Bookmark): void;
+  /**
+   * The freshest bookmark the session knows: its queries' (after a write, the write's), else the
+   * one it was asked to start from; null when it has neither (no query ran yet).
+   */
+  bookmark(): Bookmark | null;
+  /** Where the latest query that reported it ran; undefined locally and on runtimes without replicas. */
+  servedBy(): ServedBy | undefined;
+}
+
+/** Opens a session (the platform's port; one per request, queue message or cron run). */
+export type OpenSession = (start: SessionStart) => DatabaseSession;
+
+/**
+ * `deps` whose queries run in a new session: the deps of one invocation (a request, a queue
+ * message, a cron run), built from the isolate's.
+ */
+export function inSession<D extends { db: Database; sessions: OpenSession }>(deps: D, start: SessionStart): D & { session: DatabaseSession } {
+  const session = deps.sessions(start);
+  return { ...deps, db: session.db, session };
+}
+
+/** The bookmark of a database that has no history to name: every state is at least this fresh. */
+export const ORIGIN_BOOKMARK: Bookmark = "00000000-00000000-00000000-00000000000000000000000000000000";
+
+/**
+ * Sessions on a database that is its own only copy (one SQLite file: Deno): every query sees
+ * every committed write, so a session is the database itself and a bookmark changes nothing.
+ * Bookmarks are still accepted and given back (the one sent, else ORIGIN_BOOKMARK), so clients
+ * written for D1 work unchanged.
+ */
+export function alwaysFreshSessions(db: Database): OpenSession {
+  return (start) => {
+    let known = bookmarkOf(start);
+    return {
+      db,
+      requireAtLeast: (bookmark) => void (known = freshestBookmark(known, bookmark)),
+      bookmark: () => known ?? ORIGIN_BOOKMARK,
+      servedBy: () => undefined,
+    };
+  };
+}

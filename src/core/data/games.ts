@@ -94,8 +94,11 @@ function totalQuery(db: Database, filter: GameFilter, where: SQL | undefined) {
 
 export function gamesRepository(db: Database) {
   return {
-    /** One page in id order plus the total, in a single round trip. */
-    async page(filter: GameFilter, page: Page): Promise<GamePage> {
+    /**
+     * One page in id order plus the total, in a single round trip; with `knownTotal` (the count
+     * of this filter at this data version, already taken) only the page's statement runs.
+     */
+    async page(filter: GameFilter, page: Page, knownTotal?: Total): Promise<GamePage> {
       const where = whereFilter(filter);
       const rowsQuery = db
         .select()
@@ -104,6 +107,10 @@ export function gamesRepository(db: Database) {
         .orderBy(asc(games.id))
         .limit(page.limit + 1)
         .offset(page.offset ?? 0);
+      if (knownTotal) {
+        const rows = await rowsQuery;
+        return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit, total: knownTotal };
+      }
       const [rows, [totals]] = await db.batch([rowsQuery, totalQuery(db, filter, where)]);
       const counted = totals?.total ?? 0;
       // Only a name search's count stops early: one past the cap means "more than the cap".

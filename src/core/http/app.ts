@@ -4,6 +4,7 @@ import type { AppEnv } from "./env";
 import { accessLog } from "./middleware/access-log";
 import { authenticateApiKey } from "./middleware/authenticate";
 import { jsonBodyGuard } from "./middleware/body-guard";
+import { databaseSession } from "./middleware/database-session";
 import { limitByApiKey, limitByClientIp } from "./middleware/rate-limit";
 import { requestId } from "./middleware/request-id";
 import { notFoundHandler } from "./not-found";
@@ -23,8 +24,9 @@ import { registerSecuritySchemes } from "./routes/security";
 /**
  * The whole HTTP API, independent of the runtime: the platform entry passes a RequestContext
  * as Hono's `env` with every request. A request flows top to bottom: request id → access log
- * → (public: per-IP limit | /api: key → per-key limit → JSON body guard | POST /api/ingest/sns,
- * signed by SNS instead of a key: per-IP limit → JSON body guard) → route → service → repository.
+ * → (public: per-IP limit | /api: key → per-key limit → database session → JSON body guard |
+ * POST /api/ingest/sns, signed by SNS instead of a key: per-IP limit → database session → JSON
+ * body guard) → route → service → repository.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({
@@ -35,8 +37,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.use("*", requestId(), accessLog());
   // SNS cannot send an API key: its messages are authenticated by their signature (routes/sns.ts).
-  app.use("/api/*", except(SNS_PATH, authenticateApiKey(), limitByApiKey(), jsonBodyGuard()));
-  app.use(SNS_PATH, limitByClientIp(), jsonBodyGuard({ acceptTextPlain: true }));
+  app.use("/api/*", except(SNS_PATH, authenticateApiKey(), limitByApiKey(), databaseSession(), jsonBodyGuard()));
+  app.use(SNS_PATH, limitByClientIp(), databaseSession(), jsonBodyGuard({ acceptTextPlain: true }));
   for (const path of ["/health", "/openapi.json", "/docs", "/problems", "/problems/*"]) app.use(path, limitByClientIp());
 
   registerSecuritySchemes(app);

@@ -1,10 +1,13 @@
 import type { Principal } from "../domain/scopes";
+import type { MissAdmission } from "./middleware/read-cache";
 import type { RateLimiter } from "../ports";
 import type { ServiceDeps } from "../services/deps";
 
 /** Long-lived services, built once per isolate (or process) by the composition root (src/core/compose/deps.ts). */
 export interface AppDeps extends ServiceDeps {
   rateLimiters: { perKey: RateLimiter; anonymous: RateLimiter };
+  /** Which cache misses are worth storing (http/middleware/read-cache.ts); this isolate's memory of recent misses. */
+  readCacheAdmission: MissAdmission;
 }
 
 /** What the platform entry hands the app with every request (Hono's `c.env`). */
@@ -30,5 +33,7 @@ export interface AppEnv {
     principal: Principal | undefined;
     /** BYPASS: KV could not be read, the response came from D1 uncached. */
     cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
+    /** On a MISS: the data version the read cache read before the query (what the answer is stored under). */
+    dataVersion: string | undefined;
   };
 }

@@ -74,8 +74,9 @@ export async function processIngestMessage(body: unknown, attempts: number, deps
     }
     // After the commit, never before: a read between the two would cache old data under the new
     // version. Awaited here (the message is acked after it), off any request's path: at most
-    // one coalescing window, or the bounded retries when KV refuses.
-    if (applied.gamesWritten > 0) await deps.dataVersion.bump();
+    // one coalescing window, or the bounded retries when KV refuses. With the commit's bookmark,
+    // so that a cache miss at the new version reads at least that fresh, even on a replica.
+    if (applied.gamesWritten > 0) await deps.dataVersion.bump(deps.session?.bookmark());
     deps.log.info("ingest file done", { ...context, ...applied, recordsSeen: outcome.recordsSeen, recordsRejected: outcome.recordsRejected });
     recordFileOutcome(deps, file, "done", { ...figures(), ...applied, errorCode: null });
     if (outcome.recordsSeen > 0 && applied.recordsUpserted === 0) {

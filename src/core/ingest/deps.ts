@@ -1,5 +1,5 @@
 import type { AppConfig } from "../config";
-import type { Database } from "../data/database";
+import type { Database, DatabaseSession, OpenSession } from "../data/database";
 import type { Logger } from "../log";
 import type { KeyValueStore, MessageQueue, Metrics } from "../ports";
 import type { DataVersion } from "../data/data-version";
@@ -10,7 +10,15 @@ import type { S3Client } from "./s3/s3-client";
 /** What the ingestion pipeline needs from the platform. */
 export interface IngestDeps {
   config: AppConfig;
+  /**
+   * The isolate's database: outside a session, D1 runs every query on the primary. Invocation
+   * deps (`inSession`, data/database.ts) replace it with their session's.
+   */
   db: Database;
+  /** Opens a session on the database: one per request, queue message or cron run. */
+  sessions: OpenSession;
+  /** The invocation's session, whose bookmark a write hands to the data version; absent in the isolate's deps. */
+  session?: DatabaseSession;
   kv: KeyValueStore;
   /** This isolate's data version (coalesced bumps, read-your-writes); lives as long as the deps. */
   dataVersion: DataVersion;

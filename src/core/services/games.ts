@@ -67,9 +67,10 @@ function storeIdError(problem: string): AppError {
  * `defer` keeps the runtime alive for the data-version write after the response: a write request
  * never waits for it (see data/data-version.ts).
  */
-export function gamesService(deps: Pick<ServiceDeps, "db" | "dataVersion" | "now">, defer: (promise: Promise<unknown>) => void) {
+export function gamesService(deps: Pick<ServiceDeps, "db" | "dataVersion" | "now"> & Partial<Pick<ServiceDeps, "session" | "pageTotals">>, defer: (promise: Promise<unknown>) => void) {
   const repo = gamesRepository(deps.db);
-  const changed = () => defer(deps.dataVersion.bump());
+  // The session's bookmark after the write: a cache miss at the new version reads at least that fresh.
+  const changed = () => defer(deps.dataVersion.bump(deps.session?.bookmark()));
 
   const conflict = async (key: Pick<Writable, "platform" | "storeId">, cause?: unknown) => {
     const existing = await repo.findByNaturalKey(key.platform, key.storeId);
@@ -123,8 +124,14 @@ export function gamesService(deps: Pick<ServiceDeps, "db" | "dataVersion" | "now
   };
 
   return {
-    async list(filter: GameFilter, page: Page): Promise<Omit<GamePage, "rows"> & { rows: Game[] }> {
-      const result = await repo.page(filter, page);
+    /**
+     * One page and the filter's total. `version`: the data version the read cache read before the
+     * query; a total already counted at it is reused (services/page-totals.ts).
+     */
+    async list(filter: GameFilter, page: Page, version?: string): Promise<Omit<GamePage, "rows"> & { rows: Game[] }> {
+      const known = version === undefined ? undefined : deps.pageTotals?.get(version, filter);
+      const result = await repo.page(filter, page, known);
+      if (version !== undefined && !known) deps.pageTotals?.set(version, filter, result.total);
       return { ...result, rows: result.rows.map(toGame) };
     },
 

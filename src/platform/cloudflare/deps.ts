@@ -1,7 +1,7 @@
 import { parseConfig } from "../../core/config";
 import { createDeps } from "../../core/compose/deps";
 import type { AppDeps } from "../../core/http/env";
-import { createDatabase } from "./database";
+import { createDatabase, createSessions } from "./database";
 import { createKvStore } from "./kv-store";
 import { createMetrics } from "./metrics";
 import { createMessageQueue } from "./queue";
@@ -19,6 +19,7 @@ export function depsFor(env: Env): AppDeps {
   if (!deps) {
     deps = createDeps(parseConfig(env as unknown as Record<string, unknown>), {
       db: createDatabase(env.DB),
+      sessions: createSessions(env.DB),
       kv: createKvStore(env.CACHE),
       ingestQueue: createMessageQueue(env.INGEST_QUEUE),
       metrics: createMetrics(env.METRICS),

@@ -3,6 +3,7 @@
 // request, a cron firing and a queue batch arrive, and how a queue message is acked or retried.
 import { ConfigError } from "../../core/config";
 import { createMisconfigurationAlarm, logInvalidConfiguration, MISCONFIGURED_RETRY_DELAY_SECONDS } from "../../core/compose/misconfiguration";
+import { inSession } from "../../core/data/database";
 import type { IngestMessage } from "../../core/domain/ingest";
 import { createApp } from "../../core/http/app";
 import type { AppDeps } from "../../core/http/env";
@@ -58,7 +59,8 @@ export function createWorker() {
         await alarm.alert(vars(env), deps, `scheduled (${controller.cron})`);
         throw deps;
       }
-      await runScheduledJob(controller.cron, deps);
+      // One D1 session per cron run: it writes the ledger, so it starts on the primary.
+      await runScheduledJob(controller.cron, inSession(deps, "first-primary"));
     },
 
     /**
@@ -76,13 +78,16 @@ export function createWorker() {
       }
       const deadLetters = batch.queue === env.INGEST_DLQ_NAME;
       for (const message of batch.messages) {
+        // One D1 session per message, started on the primary: the consumer writes the ledger
+        // first thing, and its commit's bookmark goes with the data version bump.
+        const session = inSession(deps, "first-primary");
         try {
           if (deadLetters) {
-            await processDeadLetter(message.body, message.attempts, deps);
+            await processDeadLetter(message.body, message.attempts, session);
             message.ack();
             continue;
           }
-          const decision = await processIngestMessage(message.body, message.attempts, deps);
+          const decision = await processIngestMessage(message.body, message.attempts, session);
           if (decision.action === "ack") message.ack();
           else message.retry({ delaySeconds: decision.delaySeconds });
         } catch (error) {

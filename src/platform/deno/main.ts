@@ -13,6 +13,7 @@ import { dirname } from "node:path";
 import { createDeps } from "../../core/compose/deps";
 import { logInvalidConfiguration } from "../../core/compose/misconfiguration";
 import { ConfigError, parseConfig } from "../../core/config";
+import { alwaysFreshSessions } from "../../core/data/database";
 import { createApp } from "../../core/http/app";
 import { CRONS, DAILY_SCAN_CRON, runScheduledJob } from "../../core/ingest/schedule";
 import { describeError } from "../../core/log";
@@ -53,6 +54,7 @@ const deps = createDeps(
   config,
   {
     db: sqlite.db,
+    sessions: alwaysFreshSessions(sqlite.db),
     kv: createKvStore(kv),
     ingestQueue: createMessageQueue(kv, queueSettings),
     metrics: createLogMetrics({ environment: config.environment, runtime: "deno" }),

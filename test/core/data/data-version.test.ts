@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp } from "../../../src/core/http/app";
 import type { AppDeps } from "../../../src/core/http/env";
-import { createDataVersion, currentVersion, DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../../src/core/data/data-version";
+import { bookmarkOfVersion, createDataVersion, currentVersion, DATA_VERSION_KEY, INITIAL_DATA_VERSION } from "../../../src/core/data/data-version";
 import { depsFor } from "../../../src/platform/cloudflare/deps";
 import { createKvStore } from "../../../src/platform/cloudflare/kv-store";
 import { call, callJson, ORIGIN } from "../../helpers/api";
@@ -222,5 +222,49 @@ describe("through the API", () => {
     for (let i = 1; i < writes.length; i++) expect(writes[i]!.at - writes[i - 1]!.at).toBeGreaterThanOrEqual(1000);
     const res = await call("/api/games?limit=1000");
     expect((await res.json<{ id: number }[]>()).map((g) => g.id)).toEqual(expect.arrayContaining(ids));
+  });
+});
+
+describe("the bookmark a version carries (D1 read replication)", () => {
+  const older = "00000001-00000002-00000003-00000000000000000000000000000001";
+  const newer = "00000001-00000002-00000004-00000000000000000000000000000001";
+
+  it("a bump is stored with the writing session's bookmark; readWith hands it to the reader", async () => {
+    const { timers, isolate } = sharedKv();
+    timers.advance(10_000);
+    const { dataVersion } = isolate();
+    await dataVersion.bump(older);
+    expect(await stored()).toMatch(new RegExp(`@${older}$`));
+    const reader = isolate().dataVersion;
+    expect(await reader.readWith("read:none")).toMatchObject({ bookmark: older, value: null });
+  });
+
+  it("a bump with an older bookmark than one before it (requests finish in any order) still names the newer", async () => {
+    const { timers, isolate } = sharedKv();
+    timers.advance(10_000);
+    const { dataVersion } = isolate();
+    await dataVersion.bump(newer);
+    timers.advance(1_000);
+    await dataVersion.bump(older);
+    expect(bookmarkOfVersion((await stored())!)).toBe(newer);
+  });
+
+  it("an isolate that read another's newer bookmark never bumps below it", async () => {
+    const { timers, isolate } = sharedKv();
+    timers.advance(10_000);
+    await isolate().dataVersion.bump(newer);
+    const other = isolate().dataVersion;
+    await other.readWith("read:none");
+    timers.advance(1_000);
+    await other.bump(older);
+    expect(bookmarkOfVersion((await stored())!)).toBe(newer);
+  });
+
+  it("a combined version (stored + this isolate's pending bump) requires the freshest of its bookmarks; tokens without one require none", () => {
+    expect(bookmarkOfVersion(`a-1@${older}+b-2@${newer}`)).toBe(newer);
+    expect(bookmarkOfVersion(`a-1@${newer}+b-2`)).toBe(newer);
+    expect(bookmarkOfVersion("a-1+b-2")).toBeNull();
+    expect(bookmarkOfVersion(INITIAL_DATA_VERSION)).toBeNull();
+    expect(bookmarkOfVersion("manual-1@not-a-bookmark")).toBeNull();
   });
 });

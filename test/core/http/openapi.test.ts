@@ -5,11 +5,21 @@ import { createApp } from "../../../src/core/http/app";
 import { call } from "../../helpers/api";
 import { randomIp } from "../../support/client";
 
+/** A parameter as written in an operation: inline, or a reference to components.parameters. */
+interface Parameter {
+  $ref?: string;
+  name: string;
+  in: string;
+  required?: boolean;
+  example?: unknown;
+  schema?: { example?: unknown; $ref?: string };
+}
+
 interface Operation {
   operationId?: string;
   tags?: string[];
   security?: Record<string, string[]>[];
-  parameters?: { name: string; in: string; required?: boolean; example?: unknown; schema?: { example?: unknown } }[];
+  parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: unknown; example?: unknown; examples?: Record<string, unknown> }> };
   responses: Record<
     string,
@@ -34,6 +44,9 @@ const HTTP_METHODS = ["get", "put", "post", "delete", "options", "head", "patch"
 const NOT_DOCUMENTED = new Set(["/openapi.json", "/docs"]);
 /** The /api operations authenticated otherwise than by an API key (an SNS message's signature). */
 const PUBLIC_API_OPERATIONS = ["POST /api/ingest/sns"];
+
+/** The object a local `$ref` (`#/components/…`) points at. */
+const resolve = (ref: string): unknown => ref.replace(/^#\//, "").split("/").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], doc);
 
 let served: string;
 let doc: Document;
@@ -143,8 +156,10 @@ describe("GET /openapi.json", () => {
   it("shows an example of every request: each parameter and each request body", () => {
     let parameters = 0;
     for (const { method, path, op } of operations) {
-      for (const p of op.parameters ?? []) {
-        expect(p.example ?? p.schema?.example, `${method} ${path} ${p.in} ${p.name}`).toBeDefined();
+      for (const written of op.parameters ?? []) {
+        const p = written.$ref ? (resolve(written.$ref) as Parameter) : written;
+        const schema = p.schema?.$ref ? (resolve(p.schema.$ref) as { example?: unknown }) : p.schema;
+        expect(p.example ?? schema?.example, `${method} ${path} ${p.in} ${p.name}`).toBeDefined();
         parameters++;
       }
       for (const [type, media] of Object.entries(op.requestBody?.content ?? {})) {

@@ -405,3 +405,29 @@ describe("consumer: a file is applied all or nothing", () => {
     expect(await files()).toHaveLength(2);
   });
 });
+
+describe("consumer: the data version and D1 read replication", () => {
+  beforeEach(resetIngestState);
+
+  it("the data version an ingestion commit bumps carries the commit's bookmark", async () => {
+    const [message] = await scanHeld({ [IOS_KEY]: JSON.stringify(ios) });
+    const bookmarkNow = async () => {
+      const session = env.DB.withSession("first-primary");
+      await session.prepare("SELECT 1").all();
+      return session.getBookmark()!;
+    };
+    const before = await bookmarkNow();
+    const result = await deliverToWorker(message!);
+    expect(result.explicitAcks).toHaveLength(1);
+    expect(await fileRow(message!.fileId)).toMatchObject({ status: "done" });
+    const after = await bookmarkNow();
+
+    // `<id>@<bookmark>`: a cache miss at this version reads at least as fresh as the commit, so a
+    // replica that has not replayed the ingestion cannot answer it (src/core/data/data-version.ts).
+    const version = JSON.parse((await dataVersion())!) as string;
+    const [, bookmark] = version.split("@");
+    expect(bookmark).toMatch(/^[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{32}$/);
+    expect(bookmark! > before).toBe(true);
+    expect(bookmark! < after).toBe(true);
+  });
+});

@@ -8,6 +8,8 @@ export const accessLog = () =>
     await next();
     const principal = c.get("principal");
     const durationMs = Math.round((performance.now() - started) * 10) / 10;
+    // Where D1 ran the request's latest query that said so (read replication; absent locally).
+    const served = c.env.deps.session?.servedBy();
     c.env.deps.log.info("request", {
       requestId: c.get("requestId"),
       method: c.req.method,
@@ -17,6 +19,8 @@ export const accessLog = () =>
       durationMs,
       keyId: principal?.keyId ?? null,
       cache: c.get("cacheStatus") ?? null,
+      ...(served?.region !== undefined ? { servedByRegion: served.region } : {}),
+      ...(served?.primary !== undefined ? { servedByPrimary: served.primary } : {}),
     });
     // The same facts as a data point, at every log level; the path stays out (ids, search terms).
     c.env.deps.metrics.record({

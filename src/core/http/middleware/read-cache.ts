@@ -10,6 +10,37 @@ const ENTRY_TTL_SECONDS = 300;
 /** Response headers that are part of a cached read. */
 const KEPT_HEADERS = ["content-type", "link", "x-total-count", "x-total-count-relation"];
 
+/** A miss is remembered this long: a second miss of the same key within it stores the entry. */
+const ADMIT_WINDOW_MS = ENTRY_TTL_SECONDS * 1000;
+/** The most misses an isolate remembers; the oldest is forgotten first. */
+const MAX_REMEMBERED_MISSES = 10_000;
+
+/**
+ * Which misses are worth a KV write. A KV write is the dearest thing a read does (docs/BENCHMARKS.md,
+ * "The local cost of each operation"), production bills it at ten times a read, and most distinct
+ * read URLs — every cursor page of a crawl, a one-off search — are never asked for again. So a miss
+ * is stored only when the same key missed before in this isolate within the entry's TTL: one more
+ * miss for a popular read, no write at all for a one-off.
+ */
+export interface MissAdmission {
+  /** Records a miss of `key` at `now` (ms); true when the entry should be stored. */
+  admit(key: string, now: number): boolean;
+}
+
+export function createMissAdmission(): MissAdmission {
+  const missedAt = new Map<string, number>();
+  return {
+    admit(key, now) {
+      const seen = missedAt.get(key);
+      missedAt.delete(key);
+      if (seen !== undefined && now - seen < ADMIT_WINDOW_MS) return true;
+      missedAt.set(key, now);
+      if (missedAt.size > MAX_REMEMBERED_MISSES) missedAt.delete(missedAt.keys().next().value!);
+      return false;
+    },
+  };
+}
+
 interface CachedRead {
   version: string;
   etag: string;
@@ -53,8 +84,8 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
 
 /**
  * Serves successful reads from KV. The data version and the entry are fetched in one KV
- * round trip; an entry computed at an older version is a miss. Misses store the fresh response
- * under the version read *before* the query ran, so a write racing the query leaves the
+ * round trip; an entry computed at an older version is a miss. A miss that repeats
+ * (`MissAdmission`) stores the fresh response under the version read *before* the query ran, so a write racing the query leaves the
  * entry already outdated rather than stale-but-current. The version is the stored one combined
  * with this isolate's bump not yet written (data/data-version.ts), so the writer's own
  * reads are fresh before its bump reaches KV.
@@ -67,7 +98,7 @@ export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     const { kv, dataVersion, log } = c.env.deps;
     const key = await cacheKey(c);
-    let stored: { version: string; value: CachedRead | null };
+    let stored: { version: string; bookmark: string | null; value: CachedRead | null };
     try {
       stored = await dataVersion.readWith<CachedRead>(key);
     } catch (error) {
@@ -80,7 +111,11 @@ export const readCache = () =>
       c.res = respond(c, fresh);
       return;
     }
-    const { version, value: entry } = stored;
+    const { version, bookmark, value: entry } = stored;
+    // A miss reads at least as fresh as the write that made this version (a replica that has not
+    // seen it waits, or the primary answers), so old data is never stored under it. A hit reports
+    // that bookmark too (X-D1-Bookmark): its entry is at least that fresh.
+    if (bookmark) c.env.deps.session?.requireAtLeast(bookmark);
 
     if (entry && entry.version === version) {
       c.set("cacheStatus", "HIT");
@@ -90,17 +125,20 @@ export const readCache = () =>
     }
 
     c.set("cacheStatus", "MISS");
+    c.set("dataVersion", version);
     await next();
     if (c.res.status !== 200) return;
 
     const fresh = await entryOf(c, version);
-    c.env.defer(
-      Promise.resolve()
-        .then(() => kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }))
-        // Info, not warn: mostly a 429 because another request stored the same entry within the
-        // second (KV takes one write per second to a key), which leaves the cache as good.
-        .catch((error) => log.info("read cache store failed", { requestId: c.get("requestId"), error: describeError(error) })),
-    );
+    if (c.env.deps.readCacheAdmission.admit(key, c.env.deps.now().getTime())) {
+      c.env.defer(
+        Promise.resolve()
+          .then(() => kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }))
+          // Info, not warn: mostly a 429 because another request stored the same entry within the
+          // second (KV takes one write per second to a key), which leaves the cache as good.
+          .catch((error) => log.info("read cache store failed", { requestId: c.get("requestId"), error: describeError(error) })),
+      );
+    }
     c.header("X-Cache", "MISS");
     c.res = respond(c, fresh);
   });

@@ -126,7 +126,7 @@ export const gamesRoutes = new OpenAPIHono<AppEnv>()
   .openapi(listRoute, async (c) => {
     const query = c.req.valid("query");
     const page = toPage(query);
-    const result = await gamesService(c.env.deps, c.env.defer).list({ platform: query.platform }, page);
+    const result = await gamesService(c.env.deps, c.env.defer).list({ platform: query.platform }, page, c.get("dataVersion"));
     return c.json(result.rows, 200, pageHeaders(new URL(c.req.url), page, result));
   })
   .openapi(getRoute, async (c) => {

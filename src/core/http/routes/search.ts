@@ -76,7 +76,7 @@ async function search(
   const page = toPage(query);
   // An empty name is no criterion, as in the original API.
   const criteria = { name: filter.name || undefined, platform: filter.platform };
-  const result = await gamesService(c.env.deps, c.env.defer).list(criteria, page);
+  const result = await gamesService(c.env.deps, c.env.defer).list(criteria, page, c.get("dataVersion"));
   const base = new URL("/api/games/search", c.req.url);
   if (criteria.name) base.searchParams.set("name", criteria.name);
   if (criteria.platform) base.searchParams.set("platform", criteria.platform);

@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "../env";
+import { BOOKMARK_HEADER, BOOKMARK_RESPONSE_HEADER, BookmarkParameter } from "../schemas/bookmark";
 
 /** Either header works; the OpenAPI document lists both as alternatives. */
 export const API_KEY_SECURITY: Record<string, string[]>[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
@@ -15,4 +16,7 @@ export function registerSecuritySchemes(app: OpenAPIHono<AppEnv>) {
     in: "header",
     name: "X-API-Key",
   });
+  // The bookmark header, declared once and referenced by every /api operation and response (routes/api-route.ts).
+  app.openAPIRegistry.registerParameter(BOOKMARK_HEADER, BookmarkParameter);
+  app.openAPIRegistry.registerComponent("headers", BOOKMARK_HEADER, BOOKMARK_RESPONSE_HEADER);
 }

@@ -61,6 +61,8 @@ describe("the access log", () => {
     const { id, key } = await createKey(["games:read", "games:write"], "logged");
     const cases = [
       { path: "/api/games?limit=2", options: { key }, route: "/api/games", keyId: id, cache: "MISS" },
+      // A miss is stored when it repeats: the second read is a MISS again, the third a HIT.
+      { path: "/api/games?limit=2", options: { key }, route: "/api/games", keyId: id, cache: "MISS" },
       { path: "/api/games?limit=2", options: { key }, route: "/api/games", keyId: id, cache: "HIT" },
       { path: "/api/games", options: { key, body: sampleGame({ storeId: "3300001" }) }, route: "/api/games", keyId: id, cache: null },
       { path: "/api/games/999999", options: { key, method: "DELETE" }, route: "/api/games/:id", keyId: id, cache: null },

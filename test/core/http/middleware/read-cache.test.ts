@@ -19,12 +19,20 @@ beforeAll(async () => {
 
 const json = <T = any>(res: Settled): T => JSON.parse(res.text) as T;
 
-/** Reads `path` until it is cached, proving the first read was a MISS and the second a HIT. */
+/**
+ * Reads `path` until it is cached, proving the first read was a MISS. A miss is stored only when
+ * the same key missed before in the isolate (MissAdmission): the second read is a HIT when this
+ * key missed earlier in the file, else a MISS that stores it, and the third a HIT.
+ */
 async function warm(path: string, options: Parameters<typeof send>[1] = {}) {
   const miss = await send(path, options);
   expect(miss.status, miss.text).toBe(200);
   expect(miss.headers.get("X-Cache")).toBe("MISS");
-  const hit = await send(path, options);
+  let hit = await send(path, options);
+  if (hit.headers.get("X-Cache") === "MISS") {
+    expect(hit.text).toBe(miss.text);
+    hit = await send(path, options);
+  }
   expect(hit.status).toBe(200);
   expect(hit.headers.get("X-Cache")).toBe("HIT");
   return { miss, hit };
@@ -218,8 +226,7 @@ describe("entries are per query", () => {
 describe("a cached page serves every host name correctly", () => {
   it("the Link of a page cached for one host does not send another host's caller there", async () => {
     const path = "/api/games?limit=3&platform=android";
-    const first = await send(path, { origin: "https://game-db.example.com" });
-    expect(first.headers.get("X-Cache")).toBe("MISS");
+    const { miss: first } = await warm(path, { origin: "https://game-db.example.com" });
     const other = await send(path, { origin: "https://game-db-staging.example.net" });
     expect(other.headers.get("X-Cache")).toBe("HIT");
     for (const res of [first, other]) {
@@ -375,5 +382,62 @@ describe("when KV fails, reads and writes still work", () => {
     // Once KV takes writes again, the retried bump lands.
     await waitFor(async () => isolateDeps(env).dataVersion.pending(), (p) => p === undefined, { timeoutMs: 10_000, what: "the retried bump" });
     await callJson(`/api/games/${created.body.id}`, 200, { method: "DELETE" });
+  });
+});
+
+describe("what a miss costs", () => {
+  it("a read asked for once writes no KV entry; the second miss of the same URL stores it", async () => {
+    const path = `/api/games?limit=2&offset=${ids.length - 3}`;
+    const before = await readEntryCount();
+    const once = await send(path);
+    expect(once.headers.get("X-Cache")).toBe("MISS");
+    expect(await readEntryCount()).toBe(before);
+    const twice = await send(path);
+    expect(twice.headers.get("X-Cache")).toBe("MISS");
+    expect(await readEntryCount()).toBe(before + 1);
+    const thrice = await send(path);
+    expect(thrice.headers.get("X-Cache")).toBe("HIT");
+    expect(thrice.text).toBe(once.text);
+  });
+
+  it("X-Total-Count is counted once per filter and data version: the next pages of a walk run no count", async () => {
+    const statements: string[] = [];
+    const recording = <Q extends { prepare(query: string): D1PreparedStatement }>(real: Q) =>
+      Object.assign(Object.create(null), {
+        prepare: (query: string) => (statements.push(query), real.prepare(query)),
+        batch: (s: D1PreparedStatement[]) => (real as unknown as D1Database).batch(s),
+      });
+    const db = {
+      ...recording(env.DB),
+      exec: (q: string) => env.DB.exec(q),
+      withSession: (start?: string) => {
+        const session = env.DB.withSession(start);
+        return { ...recording(session), getBookmark: () => session.getBookmark() };
+      },
+    } as unknown as D1Database;
+    const worker = { ...env, DB: db };
+    const counts = () => statements.filter((s) => /\bcount\(/i.test(s)).length;
+
+    let path: string | null = "/api/games?limit=4&platform=ios";
+    const totals: string[] = [];
+    for (let page = 0; path; page++) {
+      const res = await send(path, { env: worker });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("X-Cache")).toBe("MISS");
+      totals.push(res.headers.get("X-Total-Count")!);
+      expect(counts(), `after page ${page + 1}`).toBe(1);
+      path = res.headers.get("Link")?.match(/^<([^>]+)>/)?.[1] ?? null;
+    }
+    expect(totals.length).toBeGreaterThan(1);
+    expect(new Set(totals).size).toBe(1);
+    expect(Number(totals[0])).toBe(json<unknown[]>(await send("/api/games?limit=1000&platform=ios")).length);
+
+    // A write changes the data version: the next page counts again, and sees the new game.
+    const created = await send("/api/games", { body: sampleGame({ storeId: "880000009" }), env: worker });
+    expect(created.status).toBe(201);
+    const after = await send("/api/games?limit=4&platform=ios", { env: worker });
+    expect(counts()).toBe(2);
+    expect(after.headers.get("X-Total-Count")).toBe(String(Number(totals[0]) + 1));
+    await send(`/api/games/${json(created).id}`, { method: "DELETE" });
   });
 });

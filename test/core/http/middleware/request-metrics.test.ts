@@ -25,6 +25,8 @@ describe("the request data point", () => {
     const { id, key } = await createKey(["games:read", "games:write"], "measured");
     const cases = [
       { path: "/api/games?limit=2", options: { key }, route: "/api/games", method: "GET", cache: "MISS", keyId: String(id) },
+      // A miss is stored when its URL missed recently (read-cache admission): the second read stores it, the third hits.
+      { path: "/api/games?limit=2", options: { key }, route: "/api/games", method: "GET", cache: "MISS", keyId: String(id) },
       { path: "/api/games?limit=2", options: { key }, route: "/api/games", method: "GET", cache: "HIT", keyId: String(id) },
       { path: "/api/games", options: { key, body: sampleGame({ storeId: "4400001" }) }, route: "/api/games", method: "POST", cache: "", keyId: String(id) },
       { path: "/api/games/999999", options: { key, method: "DELETE" }, route: "/api/games/:id", method: "DELETE", cache: "", keyId: String(id) },
