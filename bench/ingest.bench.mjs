@@ -525,7 +525,11 @@ function countedDb(db, bucket) {
       return db.exec(sql);
     },
     dump: () => db.dump(),
-    withSession: (...a) => db.withSession(...a),
+    // The Worker runs each request, message and cron run in a D1 session (src/platform/cloudflare/database.ts): count its statements too.
+    withSession: (...a) => {
+      const session = db.withSession(...a);
+      return { ...countedDb(session, bucket), getBookmark: () => session.getBookmark() };
+    },
   };
 }
 
