@@ -4,7 +4,7 @@ import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
 import { AppError, isProblemCode, PROBLEM_CODES, PROBLEMS, type ProblemCode, problemType } from "../../errors";
 import type { AppEnv } from "../env";
-import { WRITE_HEADERS } from "../schemas/headers";
+import { ETAG, WRITE_HEADERS } from "../schemas/headers";
 import { errorResponses, type HeaderDoc, problemExample } from "../schemas/problem";
 
 // The error catalogue: every problem `type` the API answers with is a page here
@@ -87,7 +87,7 @@ const CACHE_CONTROL = "public, max-age=3600";
 const htmlContent = (example: string) => ({ "text/html": { schema: z.string(), example } });
 
 /** Every page carries its validator and its policies; a 304 the validator (RFC 9110 §15.4.5). */
-const VALIDATOR = { ETag: { schema: { type: "string" }, description: "Entity tag; send it back in If-None-Match for a 304", required: true } } satisfies Record<string, HeaderDoc>;
+const VALIDATOR = { ETag: ETAG } satisfies Record<string, HeaderDoc>;
 const PAGE_HEADERS = {
   ...WRITE_HEADERS,
   ...VALIDATOR,

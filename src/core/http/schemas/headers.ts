@@ -8,7 +8,8 @@ const string = { schema: { type: "string" } } as const;
 /** Headers of every successful /api response. */
 export const WRITE_HEADERS = { ...RATE_LIMIT_HEADERS, ...REQUEST_ID_HEADER } satisfies Record<string, HeaderDoc>;
 
-const ETAG = { ...string, description: "Entity tag; send it back in If-None-Match for a 304", required: true } satisfies HeaderDoc;
+/** The validator of a response that answers If-None-Match with a 304. */
+export const ETAG = { ...string, description: "Entity tag; send it back in If-None-Match for a 304", required: true } satisfies HeaderDoc;
 
 const X_CACHE = {
   schema: { type: "string", enum: ["HIT", "MISS", "BYPASS"] },
