@@ -1,5 +1,4 @@
 import { drizzle } from "drizzle-orm/d1";
-import * as schema from "../../src/core/data/schema";
 import type { Database } from "../../src/core/data/database";
 
 const EXECUTE = new Set(["all", "raw", "run", "first"]);
@@ -31,7 +30,7 @@ export function interleavedDatabase(inner: D1Database, before: (sql: string) => 
       return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
     },
   });
-  return drizzle(database, { schema });
+  return drizzle(database);
 }
 
 /** Runs `write` once, right before the first statement whose SQL matches `pattern`. */

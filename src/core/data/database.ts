@@ -1,15 +1,18 @@
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import type { BaseSQLiteDatabase } from "drizzle-orm/sqlite-core";
 import { bookmarkOf, freshestBookmark, type Bookmark, type SessionStart } from "../domain/bookmark";
-import type * as schema from "./schema";
 
 /**
  * The database as the core sees it: an async SQLite drizzle instance with an atomic `batch`.
+ * Queries are built from the tables in schema.ts with drizzle's query builder; drizzle's
+ * relational API (`db.query`) is not used, so no driver is given the schema: building its
+ * relational config cost about 0.03 ms per drizzle instance, and the Workers adapter builds one
+ * per request (docs/BENCHMARKS.md, "Where a cached read's time went").
  * D1 (drizzle-orm/d1) and other SQLite drivers with batch support (libsql, sqlite-proxy) fit.
  * Statements must respect D1's limits wherever the code runs: at most 100 bound parameters
  * and 100 KB of SQL text per statement (see MAX_BOUND_PARAMETERS).
  */
-export type Database = BaseSQLiteDatabase<"async", unknown, typeof schema> & {
+export type Database = BaseSQLiteDatabase<"async", unknown> & {
   batch<U extends BatchItem<"sqlite">, T extends Readonly<[U, ...U[]]>>(batch: T): Promise<BatchResponse<T>>;
 };
 
@@ -55,8 +58,21 @@ export type OpenSession = (start: SessionStart) => DatabaseSession;
  * message, a cron run), built from the isolate's.
  */
 export function inSession<D extends { db: Database; sessions: OpenSession }>(deps: D, start: SessionStart): D & { session: DatabaseSession } {
-  const session = deps.sessions(start);
-  return { ...deps, db: session.db, session };
+  return withSession(deps, deps.sessions(start));
+}
+
+/**
+ * `deps` whose queries run in `session`. Its `db` is read from the session when first used, so
+ * an invocation that never queries (a cached read) never builds a drizzle instance.
+ */
+export function withSession<D extends { db: Database }>(deps: D, session: DatabaseSession): D & { session: DatabaseSession } {
+  return {
+    ...deps,
+    session,
+    get db() {
+      return session.db;
+    },
+  };
 }
 
 /** The bookmark of a database that has no history to name: every state is at least this fresh. */

@@ -1,11 +1,10 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { Database, DatabaseSession, OpenSession, ServedBy } from "../../core/data/database";
 import { bookmarkOf, freshestBookmark, startAtLeast, type Bookmark, type SessionStart } from "../../core/domain/bookmark";
-import * as schema from "../../core/data/schema";
 
 /** The core's Database on D1: drizzle's D1 driver, whose `batch` is D1's atomic batch. */
 export function createDatabase(binding: D1Database): Database {
-  return drizzle(binding, { schema });
+  return drizzle(binding);
 }
 
 /** What `withSession` takes: a constraint, or the bookmark to start from. */
@@ -61,8 +60,12 @@ export function createSessions(binding: D1Database): OpenSession {
       },
     } as unknown as D1Database;
 
+    let orm: Database | undefined;
     const opened: DatabaseSession = {
-      db: drizzle(client, { schema }),
+      // Built at first use: a cached read never queries (docs/BENCHMARKS.md, "Where a cached read's time went").
+      get db() {
+        return (orm ??= drizzle(client));
+      },
       requireAtLeast(bookmark) {
         known = freshestBookmark(known, bookmark);
         if (!live) {

@@ -4,7 +4,6 @@ import type { SQL } from "drizzle-orm";
 import { SQLiteAsyncDialect } from "drizzle-orm/sqlite-core";
 import { drizzle } from "drizzle-orm/sqlite-proxy";
 import type { Database } from "../../core/data/database";
-import * as schema from "../../core/data/schema";
 
 /**
  * The core's `Database` on Deno: drizzle's sqlite-proxy driver over `node:sqlite` (SQLite 3.53
@@ -94,7 +93,6 @@ export function createDatabase(path: string): SqliteHandle {
         throw error;
       }
     },
-    { schema },
   );
   objectRowsForRawQueries(db, (query) => prepare(dialect.sqlToQuery(query).sql, false));
 
@@ -119,7 +117,7 @@ const toObject = (row: unknown[], columns: string[]) => Object.fromEntries(colum
  * session methods are only reached by raw SQL (query builders go through prepared queries), so
  * replacing them on this instance gives raw queries D1's row shape, inside a batch too.
  */
-function objectRowsForRawQueries(db: ReturnType<typeof drizzle<typeof schema>>, prepareObjects: (query: SQL) => StatementSync) {
+function objectRowsForRawQueries(db: ReturnType<typeof drizzle>, prepareObjects: (query: SQL) => StatementSync) {
   const session = (db as unknown as { session: Record<string, unknown> }).session;
   const paramsOf = (query: SQL) => bindable(dialect.sqlToQuery(query).params);
   // Plain objects (node:sqlite's have a null prototype), as D1 returns.

@@ -8,7 +8,6 @@
 import { env } from "cloudflare:test";
 import { drizzle } from "drizzle-orm/d1";
 import { beforeEach, describe, expect, it } from "vitest";
-import * as schema from "../../../src/core/data/schema";
 import { MAX_ABANDONED_ATTEMPTS } from "../../../src/core/domain/ingest";
 import { abandonedBoundSeconds, SWEEP_INTERVAL_SECONDS } from "../../../src/core/ingest/bounds";
 import { processIngestMessage } from "../../../src/core/ingest/consumer";
@@ -63,7 +62,7 @@ function d1FailingAfter(allowed: number): D1Database {
 }
 
 /** The consumer of one invocation that dies right after claiming the file (its first query). */
-const dyingConsumer = (now: Date) => realDeps({ db: drizzle(d1FailingAfter(1), { schema }), now: () => now });
+const dyingConsumer = (now: Date) => realDeps({ db: drizzle(d1FailingAfter(1)), now: () => now });
 
 interface Delivery {
   at: number;

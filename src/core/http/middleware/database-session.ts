@@ -26,7 +26,18 @@ export const databaseSession = () =>
     }
     const { deps } = c.env;
     const session = deps.sessions(start);
-    c.env = { ...c.env, deps: { ...deps, db: session.db, session } };
+    // `db` read from the session at first use (as data/database.ts `withSession`): a cached read
+    // never queries, so it never builds a drizzle instance.
+    c.env = {
+      ...c.env,
+      deps: {
+        ...deps,
+        session,
+        get db() {
+          return session.db;
+        },
+      },
+    };
     await next();
     const bookmark = session.bookmark();
     if (bookmark !== null) c.header(BOOKMARK_HEADER, bookmark);

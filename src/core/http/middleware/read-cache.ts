@@ -48,12 +48,23 @@ interface CachedRead {
   body: string;
 }
 
+/**
+ * The longest request written into a cache key as it is. KV keys hold at most 512 bytes
+ * (https://developers.cloudflare.com/kv/platform/limits/); a longer request is named by its
+ * SHA-256 instead (`read:sha256:<hex>`, which no plain key can equal: those start with a method).
+ * Plain keys spare most reads a digest (docs/BENCHMARKS.md, "Where a cached read's time went").
+ */
+const MAX_PLAIN_KEY_BYTES = 480;
+const utf8 = new TextEncoder();
+
 /** The request as a cache key: method, path, sorted query and, for POST, the parsed body. */
 async function cacheKey(c: Context<AppEnv>): Promise<string> {
   const url = new URL(c.req.url);
   url.searchParams.sort();
   const body = c.req.method === "POST" && c.req.raw.body ? JSON.stringify(await c.req.json().catch(() => null)) : "";
-  return `read:${await sha256Hex(`${c.req.method} ${url.pathname}?${url.searchParams} ${body}`)}`;
+  const request = `${c.req.method} ${url.pathname}?${url.searchParams} ${body}`;
+  if (utf8.encode(request).byteLength <= MAX_PLAIN_KEY_BYTES) return `read:${request}`;
+  return `read:sha256:${await sha256Hex(request)}`;
 }
 
 /** RFC 9110 If-None-Match: weak comparison, `*` matches any current representation. */

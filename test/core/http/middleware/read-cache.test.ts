@@ -223,6 +223,31 @@ describe("entries are per query", () => {
   });
 });
 
+describe("entry keys", () => {
+  it("a short request is its own key, readable in the namespace", async () => {
+    await warm("/api/games?platform=android&limit=7");
+    const entry = await env.CACHE.get<{ body: string }>("read:GET /api/games?limit=7&platform=android ", "json");
+    expect(entry?.body).toContain('"platform":"android"');
+  });
+
+  it("a request too long for a KV key is stored under its SHA-256 and still hits", async () => {
+    // 100 two-byte characters, percent-encoded: 600 bytes of query, past KV's 512-byte keys.
+    const name = "é".repeat(100);
+    const path = `/api/games/search?name=${encodeURIComponent(name)}`;
+    const before = new Set((await env.CACHE.list({ prefix: "read:sha256:" })).keys.map((k) => k.name));
+    const { miss, hit } = await warm(path);
+    expect(hit.text).toBe(miss.text);
+    const added = (await env.CACHE.list({ prefix: "read:sha256:" })).keys.map((k) => k.name).filter((k) => !before.has(k));
+    expect(added).toHaveLength(1);
+    expect(added[0]).toMatch(/^read:sha256:[0-9a-f]{64}$/);
+    // A POST search with the same criteria in its body is long too, and a key of its own.
+    const { hit: byBody } = await warm("/api/games/search", { body: { name } });
+    expect(byBody.text).toBe(miss.text);
+    const all = (await env.CACHE.list({ prefix: "read:" })).keys.map((k) => k.name);
+    expect(all.every((k) => new TextEncoder().encode(k).byteLength <= 512)).toBe(true);
+  });
+});
+
 describe("a cached page serves every host name correctly", () => {
   it("the Link of a page cached for one host does not send another host's caller there", async () => {
     const path = "/api/games?limit=3&platform=android";

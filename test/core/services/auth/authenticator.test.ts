@@ -13,7 +13,6 @@ import {
   VERDICT_TTL_SECONDS,
   verdictKey,
 } from "../../../../src/core/services/auth/verdicts";
-import * as schema from "../../../../src/core/data/schema";
 import type { AppError } from "../../../../src/core/errors";
 import type { KeyValueStore } from "../../../../src/core/ports";
 import { apiKeysService } from "../../../../src/core/services/api-keys";
@@ -24,7 +23,7 @@ import { faultyKvStore, gate } from "../../../support/kv-faults";
 import { KvWriteRate } from "../../../support/kv-write-rate";
 import { recordingLogger } from "../../../helpers/recording-logger";
 
-const db = drizzle(env.DB, { schema });
+const db = drizzle(env.DB);
 /** The one real (local) KV namespace every simulated isolate shares. */
 const sharedKv = createKvStore(env.CACHE);
 
