@@ -46,6 +46,8 @@ const { values: args } = parseArgs({
     // Worker vars to override, e.g. --var LOG_LEVEL=warn (to see what one ingredient costs).
     var: { type: "string", multiple: true, default: [] },
     before: { type: "string" },
+    // Profile the read's same-I/O reference Worker (bench:api's, cached or --uncached) instead.
+    reference: { type: "boolean", default: false },
   },
 });
 const size = Number(args.size);
@@ -144,20 +146,36 @@ async function main() {
       await load(base, target, Number(seconds));
       console.log(`before: ${name} for ${seconds} s`);
     }
-    for (let i = 0; i < 3; i++) await request(base, { path: p, headers: admin });
+    let first;
+    for (let i = 0; i < 3; i++) first ??= await request(base, { path: p, headers: admin });
     const unique = args.uncached ? uncachedPaths(p, { count: size, kv: await mf.getKVNamespace("CACHE") }) : undefined;
-    await load(base, { path: p, headers: admin, unique }, 2);
+    /** @type {{ path?: string, headers?: Record<string, string>, unique?: (n: number) => string }} */
+    let driven = { path: p, headers: admin, unique };
+    if (args.reference) {
+      // The payloads bench:api gives the references: a copy of the app's entry, the read's row ids.
+      const body = /** @type {{ text: string, headers: Record<string, string> }} */ (first).text;
+      const entry = { version: "v", etag: first.headers.etag, headers: { "content-type": first.headers["content-type"] }, body };
+      await /** @type {any} */ (await mf.getKVNamespace("CACHE")).put(`bench-reference:${args.read}`, JSON.stringify(entry));
+      const parsed = JSON.parse(body);
+      const ids = (Array.isArray(parsed) ? parsed : [parsed]).map((g) => g.id).join(",");
+      driven = {
+        path: `/api/${args.read}${args.uncached ? `?ids=${ids}` : ""}`,
+        headers: { host: `same-io-${args.uncached ? "uncached" : "cached"}-routed.reference` },
+      };
+    }
+    await load(base, driven, 2);
 
     const targets = await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json();
-    const target = targets.find((t) => /game-db/.test(t.id) || /game-db/.test(t.title ?? "")) ?? targets.find((t) => !/ceiling|internal|router/.test(t.id));
-    if (!target) throw new Error(`no inspector target for game-db among ${JSON.stringify(targets.map((t) => t.id))}`);
+    const wanted = args.reference ? `same-io-${args.uncached ? "uncached" : "cached"}-routed` : "game-db";
+    const target = targets.find((t) => t.id.endsWith(wanted) || t.title?.endsWith(wanted));
+    if (!target) throw new Error(`no inspector target for ${wanted} among ${JSON.stringify(targets.map((t) => t.id))}`);
     const session = await devtools(target.webSocketDebuggerUrl);
     await session.send("Profiler.enable");
     await session.send("Profiler.setSamplingInterval", { interval: 100 });
     await session.send("Profiler.start");
     for (const status of Object.keys(cacheStatuses)) delete cacheStatuses[status];
     const before = cpuSample();
-    const result = await load(base, { path: p, headers: admin, unique }, Number(args.duration));
+    const result = await load(base, driven, Number(args.duration));
     const after = cpuSample();
     const { profile } = await session.send("Profiler.stop");
     session.close();
@@ -167,7 +185,7 @@ async function main() {
     const { byFunction, byModule, total } = summarise(profile, map);
     const ms = (us) => (us / 1000 / requests).toFixed(3);
     const busy = total - (byModule.get("(idle)") ?? 0);
-    console.log(`## ${args.read} ${args.uncached ? "uncached" : "cached"} @ ${size.toLocaleString("en-US")} games: ${requests} requests, ${Math.round(result.requests.average)} req/s`);
+    console.log(`## ${args.reference ? "same-I/O reference of " : ""}${args.read} ${args.uncached ? "uncached" : "cached"} @ ${size.toLocaleString("en-US")} games: ${requests} requests, ${Math.round(result.requests.average)} req/s`);
     console.log(`isolate busy ${ms(busy)} ms/request (sampled JS, GC and runtime calls on the isolate's thread)`);
     console.log(`cache statuses: ${JSON.stringify(cacheStatuses)}`);
     console.log(`workerd CPU ${(((after.workerd - before.workerd) * TICK_MS) / requests).toFixed(3)} ms/request (every thread: the isolate, KV, D1, the rate limiter)\n`);

@@ -1,3 +1,4 @@
+import type { Bookmark } from "../domain/bookmark";
 import type { Principal } from "../domain/scopes";
 import type { MissAdmission } from "./middleware/read-cache";
 import type { RateLimiter } from "../ports";
@@ -35,5 +36,7 @@ export interface AppEnv {
     cacheStatus: "HIT" | "MISS" | "BYPASS" | undefined;
     /** On a MISS: the data version the read cache read before the query (what the answer is stored under). */
     dataVersion: string | undefined;
+    /** The valid `X-D1-Bookmark` the client sent: the answer must be at least that fresh, cached or not. */
+    requestBookmark: Bookmark | undefined;
   };
 }

@@ -22,7 +22,10 @@ export const databaseSession = () =>
     if (sent !== undefined) {
       const parsed = BookmarkHeaderSchema.safeParse({ [BOOKMARK_HEADER]: sent });
       if (!parsed.success) throw validationError(parsed.error, "header");
-      start = startAtLeast(start, parsed.data[BOOKMARK_HEADER] ?? null);
+      const requested = parsed.data[BOOKMARK_HEADER];
+      start = startAtLeast(start, requested ?? null);
+      // The read cache holds a cached answer to it too (http/middleware/read-cache.ts).
+      c.set("requestBookmark", requested);
     }
     const { deps } = c.env;
     const session = deps.sessions(start);

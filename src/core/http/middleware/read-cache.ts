@@ -4,6 +4,7 @@ import { sha256Hex } from "../../digest";
 import { describeError } from "../../log";
 import type { AppEnv } from "../env";
 import { entityTag } from "../../services/etag";
+import type { Bookmark } from "../../domain/bookmark";
 
 /** Cached reads outlive a missed version bump by at most this long. */
 const ENTRY_TTL_SECONDS = 300;
@@ -43,10 +44,23 @@ export function createMissAdmission(): MissAdmission {
 
 interface CachedRead {
   version: string;
+  /**
+   * How fresh the data is: the session's bookmark after the query (null where the platform has
+   * none; absent in entries stored before it was kept).
+   */
+  bookmark?: Bookmark | null;
   etag: string;
   headers: Record<string, string>;
   body: string;
 }
+
+/**
+ * Whether an entry may answer a client that sent `requested`: a client that sends back the
+ * bookmark of its write must see that write, and elsewhere the data version may not yet say that
+ * the entry predates it (KV carries the bump to other locations in about 60 s).
+ */
+const freshEnoughFor = (entry: CachedRead, requested: Bookmark | undefined): boolean =>
+  requested === undefined || (typeof entry.bookmark === "string" && entry.bookmark >= requested);
 
 /**
  * The longest request written into a cache key as it is. KV keys hold at most 512 bytes
@@ -90,7 +104,7 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
     const value = c.res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return { version, etag: await entityTag(body), headers, body };
+  return { version, bookmark: c.env.deps.session?.bookmark() ?? null, etag: await entityTag(body), headers, body };
 }
 
 /**
@@ -128,7 +142,7 @@ export const readCache = () =>
     // that bookmark too (X-D1-Bookmark): its entry is at least that fresh.
     if (bookmark) c.env.deps.session?.requireAtLeast(bookmark);
 
-    if (entry && entry.version === version) {
+    if (entry && entry.version === version && freshEnoughFor(entry, c.get("requestBookmark"))) {
       c.set("cacheStatus", "HIT");
       c.header("X-Cache", "HIT");
       c.res = respond(c, entry);

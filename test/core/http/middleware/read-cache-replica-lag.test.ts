@@ -108,3 +108,56 @@ describe("a cache miss after a write, answered near a lagging replica", () => {
     expect(replica.served.replica).toBeGreaterThan(before);
   });
 });
+
+describe("a client that sends back its write's bookmark, to an isolate whose cache has not heard of the write", () => {
+  // Another location: KV there still holds the version from before the write (KV propagates in
+  // about 60 s), so the cached entry from before the write still looks current.
+  it("is not served the cached entry from before its write: the read misses, at least as fresh as the bookmark", async () => {
+    const created = await send("/api/games", { body: sampleGame({ name: "Cached before" }), env: isolate() });
+    const id = json(created).id as number;
+    await replica.catchUp();
+    kvClock.advance(1_000);
+    const elsewhere = isolate();
+    // Cached there: the second miss stores the entry, the third read is a HIT.
+    for (const expected of ["MISS", "MISS", "HIT"]) {
+      const res = await send(`/api/games/${id}`, { env: elsewhere });
+      expect(res.headers.get("X-Cache")).toBe(expected);
+      expect(json(res).name).toBe("Cached before");
+    }
+    const versionThere = await env.CACHE.get(DATA_VERSION_KEY);
+
+    kvClock.advance(1_000);
+    const written = await send(`/api/games/${id}`, { method: "PATCH", body: { name: "Written after" }, env: isolate() });
+    expect(written.status).toBe(200);
+    const bookmark = written.headers.get("X-D1-Bookmark")!;
+    expect(bookmark).toMatch(/^[0-9a-f]{8}-/);
+    await env.CACHE.put(DATA_VERSION_KEY, versionThere!);
+
+    // Without the bookmark: the documented bound for other clients (the version has not arrived).
+    const other = await send(`/api/games/${id}`, { env: elsewhere });
+    expect(other.headers.get("X-Cache")).toBe("HIT");
+    expect(json(other).name).toBe("Cached before");
+
+    // With it: never the entry that predates the write, and never the lagging replica.
+    const primaryBefore = replica.served.primary;
+    const own = await send(`/api/games/${id}`, { env: elsewhere, headers: { "X-D1-Bookmark": bookmark } });
+    expect(own.headers.get("X-Cache")).toBe("MISS");
+    expect(json(own).name).toBe("Written after");
+    expect(replica.served.primary).toBeGreaterThan(primaryBefore);
+    expect(own.headers.get("X-D1-Bookmark")! >= bookmark).toBe(true);
+    // If-None-Match with the old ETag does not turn it into a 304 either.
+    const revalidated = await send(`/api/games/${id}`, { env: elsewhere, headers: { "X-D1-Bookmark": bookmark, "If-None-Match": other.headers.get("ETag")! } });
+    expect(revalidated.status).toBe(200);
+    expect(json(revalidated).name).toBe("Written after");
+  });
+
+  it("an entry at least as fresh as the bookmark is still a HIT", async () => {
+    const res = await send("/api/games?limit=3&platform=android", { env: isolate() });
+    const bookmark = res.headers.get("X-D1-Bookmark")!;
+    const reader = isolate();
+    await send("/api/games?limit=3&platform=android", { env: reader });
+    await send("/api/games?limit=3&platform=android", { env: reader });
+    const hit = await send("/api/games?limit=3&platform=android", { env: reader, headers: { "X-D1-Bookmark": bookmark } });
+    expect(hit.headers.get("X-Cache")).toBe("HIT");
+  });
+});
