@@ -6,6 +6,7 @@ import type { AppDeps } from "../http/env";
 import { createS3Client } from "../ingest/s3/s3-client";
 import { createLogger, type LogFields } from "../log";
 import { createMissAdmission } from "../http/middleware/read-cache";
+import { createHotEntries } from "../http/middleware/hot-entries";
 import { guardedMetrics } from "../metrics";
 import type { KeyValueStore, MessageQueue, Metrics, RateLimiter, RateLimitPolicy } from "../ports";
 import { createAuthenticator } from "../services/auth/authenticator";
@@ -59,6 +60,7 @@ export function createDeps(config: AppConfig, ports: PlatformPorts, options: Dep
     },
     pageTotals: createPageTotals(),
     readCacheAdmission: createMissAdmission(),
+    readCacheMemory: createHotEntries(),
     authenticator: createAuthenticator({ db, kv, log, adminApiKey: config.adminApiKey, now }),
     snsCertificates: createCertificateCache({ now }),
     log,

@@ -61,6 +61,8 @@ export interface DataVersion {
    * in one KV round trip. Throws when KV does.
    */
   readWith<T>(key: string): Promise<{ version: string; bookmark: Bookmark | null; value: T | null }>;
+  /** `readWith` without a value: only the version key is read (the caller holds the value). */
+  read(): Promise<{ version: string; bookmark: Bookmark | null }>;
 }
 
 /**
@@ -143,6 +145,14 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
     }
   }
 
+  /** The version a read uses, from what KV held and what was pending before KV was read. */
+  function settle(stored: string | null, pendingBefore: string | undefined) {
+    // Another isolate's newer write: a later bump here must not name an older bookmark than it.
+    if (stored) newestBookmark = freshestBookmark(newestBookmark, bookmarkOfVersion(stored));
+    const version = currentVersion(stored, pendingBefore);
+    return { version, bookmark: bookmarkOfVersion(version) };
+  }
+
   return {
     bump(bookmark) {
       newestBookmark = freshestBookmark(newestBookmark, bookmark);
@@ -158,10 +168,11 @@ export function createDataVersion(kv: KeyValueStore, log: Logger, timers: Timers
       // Taken before the KV read: a bump that lands while KV answers is then still counted.
       const before = pending;
       const [stored, value] = (await kv.getMany<unknown>([DATA_VERSION_KEY, key])) as [string | null, T | null];
-      // Another isolate's newer write: a later bump here must not name an older bookmark than it.
-      if (stored) newestBookmark = freshestBookmark(newestBookmark, bookmarkOfVersion(stored));
-      const version = currentVersion(stored, before);
-      return { version, bookmark: bookmarkOfVersion(version), value };
+      return { ...settle(stored, before), value };
+    },
+    async read() {
+      const before = pending;
+      return settle(await kv.get<string>(DATA_VERSION_KEY), before);
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { Bookmark } from "../domain/bookmark";
 import type { Principal } from "../domain/scopes";
-import type { MissAdmission } from "./middleware/read-cache";
+import type { HotEntries } from "./middleware/hot-entries";
+import type { HeldRead, MissAdmission } from "./middleware/read-cache";
 import type { RateLimiter } from "../ports";
 import type { ServiceDeps } from "../services/deps";
 
@@ -9,6 +10,8 @@ export interface AppDeps extends ServiceDeps {
   rateLimiters: { perKey: RateLimiter; anonymous: RateLimiter };
   /** Which cache misses are worth storing (http/middleware/read-cache.ts); this isolate's memory of recent misses. */
   readCacheAdmission: MissAdmission;
+  /** The read cache's entries this isolate holds in memory (http/middleware/hot-entries.ts). */
+  readCacheMemory: HotEntries<HeldRead>;
 }
 
 /** What the platform entry hands the app with every request (Hono's `c.env`). */

@@ -37,8 +37,10 @@ export function createSessions(binding: D1Database): OpenSession {
     };
 
     // Statements are the session's own; only the results of `run` and `all` are looked at.
-    const originals = new WeakMap<object, D1PreparedStatement>();
+    // Made at the first statement: a request served from the cache never prepares one.
+    let originals: WeakMap<object, D1PreparedStatement> | undefined;
     const observed = (statement: D1PreparedStatement): D1PreparedStatement => {
+      originals ??= new WeakMap();
       const wrapped = new Proxy(statement, {
         get(target, property) {
           if (property === "bind") return (...values: unknown[]) => observed(target.bind(...values));
@@ -54,7 +56,7 @@ export function createSessions(binding: D1Database): OpenSession {
     const client = {
       prepare: (query: string) => observed(session().prepare(query)),
       batch: async <T>(statements: D1PreparedStatement[]) => {
-        const results = await session().batch<T>(statements.map((s) => originals.get(s) ?? s));
+        const results = await session().batch<T>(statements.map((s) => originals?.get(s) ?? s));
         results.forEach(observe);
         return results;
       },

@@ -17,11 +17,12 @@ const ADMIT_WINDOW_MS = ENTRY_TTL_SECONDS * 1000;
 const MAX_REMEMBERED_MISSES = 10_000;
 
 /**
- * Which misses are worth a KV write. A KV write is the dearest thing a read does (docs/BENCHMARKS.md,
+ * Which misses are worth keeping. A KV write is the dearest thing a read does (docs/BENCHMARKS.md,
  * "The local cost of each operation"), production bills it at ten times a read, and most distinct
  * read URLs — every cursor page of a crawl, a one-off search — are never asked for again. So a miss
- * is stored only when the same key missed before in this isolate within the entry's TTL: one more
- * miss for a popular read, no write at all for a one-off.
+ * is kept only when the same key missed before in this isolate within the entry's TTL: one more
+ * miss for a popular read, nothing at all for a one-off. It is kept in the isolate's memory first
+ * and written to KV, for every other isolate, when it is read from memory (a third read).
  */
 export interface MissAdmission {
   /** Records a miss of `key` at `now` (ms); true when the entry should be stored. */
@@ -42,8 +43,10 @@ export function createMissAdmission(): MissAdmission {
   };
 }
 
-interface CachedRead {
+export interface CachedRead {
   version: string;
+  /** When it was computed (ms since the epoch); absent in entries stored before it was kept. */
+  storedAt?: number;
   /**
    * How fresh the data is: the session's bookmark after the query (null where the platform has
    * none; absent in entries stored before it was kept).
@@ -73,10 +76,13 @@ const utf8 = new TextEncoder();
 
 /** The request as a cache key: method, path, sorted query and, for POST, the parsed body. */
 async function cacheKey(c: Context<AppEnv>): Promise<string> {
-  const url = new URL(c.req.url);
-  url.searchParams.sort();
+  // Hono has parsed the path already; only the query is parsed here, to sort it.
+  const url = c.req.url;
+  const queryAt = url.indexOf("?");
+  const query = new URLSearchParams(queryAt === -1 ? "" : url.slice(queryAt + 1));
+  query.sort();
   const body = c.req.method === "POST" && c.req.raw.body ? JSON.stringify(await c.req.json().catch(() => null)) : "";
-  const request = `${c.req.method} ${url.pathname}?${url.searchParams} ${body}`;
+  const request = `${c.req.method} ${c.req.path}?${query} ${body}`;
   if (utf8.encode(request).byteLength <= MAX_PLAIN_KEY_BYTES) return `read:${request}`;
   return `read:sha256:${await sha256Hex(request)}`;
 }
@@ -104,16 +110,65 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
     const value = c.res.headers.get(name);
     if (value !== null) headers[name] = value;
   }
-  return { version, bookmark: c.env.deps.session?.bookmark() ?? null, etag: await entityTag(body), headers, body };
+  const bookmark = c.env.deps.session?.bookmark() ?? null;
+  return { version, storedAt: c.env.deps.now().getTime(), bookmark, etag: await entityTag(body), headers, body };
+}
+
+/** An entry in the isolate's memory, and whether KV has it too. */
+export type HeldRead = CachedRead & { inKv: boolean };
+
+type Lookup = { version: string; bookmark: Bookmark | null; value: CachedRead | null; held?: HeldRead };
+
+/**
+ * Whether `entry` answers reads at `version`: computed at that version, and younger than
+ * ENTRY_TTL_SECONDS wherever it is held (memory, or KV, which may hold it longer: a memory entry
+ * is written there later), so a missed version bump is outlived no longer than the TTL.
+ */
+function isCurrent(c: Context<AppEnv>, entry: CachedRead, version: string): boolean {
+  return entry.version === version && (entry.storedAt === undefined || c.env.deps.now().getTime() - entry.storedAt < ENTRY_TTL_SECONDS * 1000);
 }
 
 /**
- * Serves successful reads from KV. The data version and the entry are fetched in one KV
- * round trip; an entry computed at an older version is a miss. A miss that repeats
- * (`MissAdmission`) stores the fresh response under the version read *before* the query ran, so a write racing the query leaves the
- * entry already outdated rather than stale-but-current. The version is the stored one combined
- * with this isolate's bump not yet written (data/data-version.ts), so the writer's own
- * reads are fresh before its bump reaches KV.
+ * The current data version and the entry for `key`: from this isolate's memory when it holds the
+ * entry at that version (only the version is read from KV), else both from KV in one round trip.
+ */
+async function lookup(c: Context<AppEnv>, key: string): Promise<Lookup> {
+  const { dataVersion, readCacheMemory: memory } = c.env.deps;
+  const held = memory.get(key);
+  if (held) {
+    const current = await dataVersion.read();
+    if (isCurrent(c, held, current.version)) return { ...current, value: held, held };
+    memory.delete(key);
+  }
+  const stored = await dataVersion.readWith<CachedRead>(key);
+  const entry = stored.value;
+  if (entry && entry.storedAt !== undefined && isCurrent(c, entry, stored.version)) memory.set(key, { ...entry, inKv: true });
+  return stored;
+}
+
+/** Writes an entry to KV after the response; a failure leaves the cache as good as it was. */
+function storeInKv(c: Context<AppEnv>, key: string, entry: CachedRead) {
+  const { kv, log } = c.env.deps;
+  const { version, storedAt, bookmark, etag, headers, body } = entry;
+  const ageSeconds = storedAt === undefined ? 0 : (c.env.deps.now().getTime() - storedAt) / 1000;
+  c.env.defer(
+    Promise.resolve()
+      .then(() => kv.put(key, { version, storedAt, bookmark, etag, headers, body }, { ttlSeconds: Math.ceil(ENTRY_TTL_SECONDS - ageSeconds) }))
+      // Info, not warn: mostly a 429 because another request stored the same entry within the
+      // second (KV takes one write per second to a key), which leaves the cache as good.
+      .catch((error) => log.info("read cache store failed", { requestId: c.get("requestId"), error: describeError(error) })),
+  );
+}
+
+/**
+ * Serves successful reads from the cache: from this isolate's memory after reading only the
+ * data version, else from KV, which gives the version and the entry in one round trip (`lookup`);
+ * an entry computed at an older version, older than the TTL, or older than the client's bookmark
+ * is a miss. A miss that repeats (`MissAdmission`) keeps the fresh response, under the version
+ * read *before* the query ran, so a write racing the query leaves the entry already outdated
+ * rather than stale-but-current; it goes to KV when it is read again. The version is the stored
+ * one combined with this isolate's bump not yet written (data/data-version.ts), so the writer's
+ * own reads are fresh before its bump reaches KV.
  *
  * KV trouble never fails a read: when the lookup throws, the route answers from D1 uncached
  * (`X-Cache: BYPASS`, with its ETag, so If-None-Match still gets a 304) and a warning is logged;
@@ -121,11 +176,11 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
  */
 export const readCache = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const { kv, dataVersion, log } = c.env.deps;
+    const { log } = c.env.deps;
     const key = await cacheKey(c);
-    let stored: { version: string; bookmark: string | null; value: CachedRead | null };
+    let stored: Lookup;
     try {
-      stored = await dataVersion.readWith<CachedRead>(key);
+      stored = await lookup(c, key);
     } catch (error) {
       log.warn("read cache unavailable; answering uncached", { requestId: c.get("requestId"), error: describeError(error) });
       c.set("cacheStatus", "BYPASS");
@@ -136,15 +191,20 @@ export const readCache = () =>
       c.res = respond(c, fresh);
       return;
     }
-    const { version, bookmark, value: entry } = stored;
+    const { version, bookmark, value: entry, held } = stored;
     // A miss reads at least as fresh as the write that made this version (a replica that has not
     // seen it waits, or the primary answers), so old data is never stored under it. A hit reports
     // that bookmark too (X-D1-Bookmark): its entry is at least that fresh.
     if (bookmark) c.env.deps.session?.requireAtLeast(bookmark);
 
-    if (entry && entry.version === version && freshEnoughFor(entry, c.get("requestBookmark"))) {
+    if (entry && isCurrent(c, entry, version) && freshEnoughFor(entry, c.get("requestBookmark"))) {
       c.set("cacheStatus", "HIT");
       c.header("X-Cache", "HIT");
+      // Read again from memory: worth sharing with every other isolate.
+      if (held && !held.inKv) {
+        held.inKv = true;
+        storeInKv(c, key, held);
+      }
       c.res = respond(c, entry);
       return;
     }
@@ -155,15 +215,7 @@ export const readCache = () =>
     if (c.res.status !== 200) return;
 
     const fresh = await entryOf(c, version);
-    if (c.env.deps.readCacheAdmission.admit(key, c.env.deps.now().getTime())) {
-      c.env.defer(
-        Promise.resolve()
-          .then(() => kv.put(key, fresh, { ttlSeconds: ENTRY_TTL_SECONDS }))
-          // Info, not warn: mostly a 429 because another request stored the same entry within the
-          // second (KV takes one write per second to a key), which leaves the cache as good.
-          .catch((error) => log.info("read cache store failed", { requestId: c.get("requestId"), error: describeError(error) })),
-      );
-    }
+    if (c.env.deps.readCacheAdmission.admit(key, c.env.deps.now().getTime())) c.env.deps.readCacheMemory.set(key, { ...fresh, inKv: false });
     c.header("X-Cache", "MISS");
     c.res = respond(c, fresh);
   });

@@ -248,6 +248,50 @@ describe("entry keys", () => {
   });
 });
 
+describe("entries held in isolate memory", () => {
+  const KEY = "read:GET /api/games?limit=6&platform=ios ";
+
+  it("a HIT held in memory reads only the data version: it is served with its KV copy gone, until the data changes", async () => {
+    const { hit } = await warm("/api/games?platform=ios&limit=6");
+    await env.CACHE.delete(KEY);
+    const held = await send("/api/games?platform=ios&limit=6");
+    expect(held.headers.get("X-Cache")).toBe("HIT");
+    expect(held.text).toBe(hit.text);
+    expect(held.headers.get("ETag")).toBe(hit.headers.get("ETag"));
+
+    const created = await send("/api/games", { method: "POST", body: sampleGame({ platform: "ios", name: "Held Memory" }) });
+    expect(created.status).toBe(201);
+    const after = await send("/api/games?platform=ios&limit=6");
+    expect(after.headers.get("X-Cache")).toBe("MISS");
+    const page = await send(`/api/games?platform=ios&limit=1000`);
+    expect(json<{ name: string }[]>(page).some((g) => g.name === "Held Memory")).toBe(true);
+  });
+
+  it("an entry is held no longer than its KV twin lives (300 s from when it was computed)", async () => {
+    await warm("/api/games?platform=ios&limit=5");
+    const key = "read:GET /api/games?limit=5&platform=ios ";
+    const memory = isolateDeps(env).readCacheMemory;
+    const held = memory.get(key)!;
+    expect(held).toBeDefined();
+    await env.CACHE.delete(key);
+    memory.set(key, { ...held, storedAt: held.storedAt! - 300_001 });
+    const res = await send("/api/games?platform=ios&limit=5");
+    expect(res.headers.get("X-Cache")).toBe("MISS");
+  });
+
+  it("an entry written to KV after a while in memory answers no longer than 300 s from when it was computed either", async () => {
+    await warm("/api/games?platform=android&limit=5");
+    const key = "read:GET /api/games?limit=5&platform=android ";
+    // The third read (a HIT from memory) wrote it to KV, with what was left of its 300 s.
+    await send("/api/games?platform=android&limit=5");
+    const stored = await env.CACHE.get<{ storedAt: number }>(key, "json");
+    expect(stored?.storedAt).toBeTypeOf("number");
+    await env.CACHE.put(key, JSON.stringify({ ...stored, storedAt: stored!.storedAt - 300_001 }));
+    const elsewhere = await send("/api/games?platform=android&limit=5", { env: { ...env } });
+    expect(elsewhere.headers.get("X-Cache")).toBe("MISS");
+  });
+});
+
 describe("a cached page serves every host name correctly", () => {
   it("the Link of a page cached for one host does not send another host's caller there", async () => {
     const path = "/api/games?limit=3&platform=android";
@@ -411,18 +455,31 @@ describe("when KV fails, reads and writes still work", () => {
 });
 
 describe("what a miss costs", () => {
-  it("a read asked for once writes no KV entry; the second miss of the same URL stores it", async () => {
+  it("a read asked for once keeps nothing; the second miss keeps it in the isolate; the third read is a HIT that shares it in KV", async () => {
     const path = `/api/games?limit=2&offset=${ids.length - 3}`;
+    const key = `read:GET /api/games?limit=2&offset=${ids.length - 3} `;
+    const memory = isolateDeps(env).readCacheMemory;
     const before = await readEntryCount();
     const once = await send(path);
     expect(once.headers.get("X-Cache")).toBe("MISS");
+    expect(memory.get(key)).toBeUndefined();
     expect(await readEntryCount()).toBe(before);
     const twice = await send(path);
     expect(twice.headers.get("X-Cache")).toBe("MISS");
-    expect(await readEntryCount()).toBe(before + 1);
+    expect(memory.get(key)?.inKv).toBe(false);
+    expect(await readEntryCount()).toBe(before);
     const thrice = await send(path);
     expect(thrice.headers.get("X-Cache")).toBe("HIT");
     expect(thrice.text).toBe(once.text);
+    expect(await readEntryCount()).toBe(before + 1);
+    expect(memory.get(key)?.inKv).toBe(true);
+    // Shared: another isolate (fresh services) gets the HIT from KV on its first read.
+    const elsewhere = await send(path, { env: { ...env } });
+    expect(elsewhere.headers.get("X-Cache")).toBe("HIT");
+    expect(elsewhere.text).toBe(once.text);
+    // Later HITs write nothing more.
+    await send(path);
+    expect(await readEntryCount()).toBe(before + 1);
   });
 
   it("X-Total-Count is counted once per filter and data version: the next pages of a walk run no count", async () => {
