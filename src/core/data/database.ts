@@ -7,7 +7,7 @@ import { bookmarkOf, freshestBookmark, type Bookmark, type SessionStart } from "
  * Queries are built from the tables in schema.ts with drizzle's query builder; drizzle's
  * relational API (`db.query`) is not used, so no driver is given the schema: building its
  * relational config cost about 0.03 ms per drizzle instance, and the Workers adapter builds one
- * per request (docs/BENCHMARKS.md, "Where a cached read's time went").
+ * per request (docs/BENCHMARKS.md, "Latest run: hot entries and a leaner HIT").
  * D1 (drizzle-orm/d1) and other SQLite drivers with batch support (libsql, sqlite-proxy) fit.
  * Statements must respect D1's limits wherever the code runs: at most 100 bound parameters
  * and 100 KB of SQL text per statement (see MAX_BOUND_PARAMETERS).

@@ -25,7 +25,7 @@ import { registerSecuritySchemes } from "./routes/security";
 /**
  * `middleware` for every request but those to `path`. (hono/combine's `except` does the same
  * with a router match and a composition built per request, a measurable share of a cached
- * read: docs/BENCHMARKS.md, "Where a cached read's time went".)
+ * read: docs/BENCHMARKS.md, "Latest run: hot entries and a leaner HIT".)
  */
 const exceptPath = (path: string, middleware: MiddlewareHandler<AppEnv>) =>
   createMiddleware<AppEnv>((c, next) => (c.req.path === path ? next() : middleware(c, next)));

@@ -64,7 +64,7 @@ export function createSessions(binding: D1Database): OpenSession {
 
     let orm: Database | undefined;
     const opened: DatabaseSession = {
-      // Built at first use: a cached read never queries (docs/BENCHMARKS.md, "Where a cached read's time went").
+      // Built at first use: a cached read never queries (docs/BENCHMARKS.md, "Latest run: hot entries and a leaner HIT").
       get db() {
         return (orm ??= drizzle(client));
       },

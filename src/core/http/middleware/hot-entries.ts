@@ -1,7 +1,7 @@
 /**
  * The read cache's entries this isolate served or stored lately, kept in memory so that a HIT
  * reads only the data version from KV, not the entry: no transfer of the body (50 KB for a page of
- * 100 games) and no parse of it (docs/BENCHMARKS.md, "Hot entries in isolate memory"). An entry
+ * 100 games) and no parse of it (docs/BENCHMARKS.md, "Latest run: hot entries and a leaner HIT"). An entry
  * here is valid exactly when its KV twin would be: its version must equal the current one.
  *
  * Bounded by the characters it holds (an isolate has 128 MB:

@@ -69,7 +69,7 @@ const freshEnoughFor = (entry: CachedRead, requested: Bookmark | undefined): boo
  * The longest request written into a cache key as it is. KV keys hold at most 512 bytes
  * (https://developers.cloudflare.com/kv/platform/limits/); a longer request is named by its
  * SHA-256 instead (`read:sha256:<hex>`, which no plain key can equal: those start with a method).
- * Plain keys spare most reads a digest (docs/BENCHMARKS.md, "Where a cached read's time went").
+ * Plain keys spare most reads a digest (docs/BENCHMARKS.md, "Latest run: hot entries and a leaner HIT").
  */
 const MAX_PLAIN_KEY_BYTES = 480;
 const utf8 = new TextEncoder();
