@@ -598,6 +598,31 @@ export async function measure(base, target, label) {
  */
 export const SEARCH_TERMS = { hit: "Candy", miss: "Saga Craft Quest" };
 
+/** The four reads measured at a dataset size: id, label and path. */
+export function readsAt(size) {
+  const { hit, miss } = SEARCH_TERMS;
+  const getId = gameId(Math.ceil(size / 2));
+  return [
+    { id: "list", label: "list (GET /api/games, 100 rows)", path: "/api/games" },
+    { id: "get", label: `get by id (GET /api/games/${getId})`, path: `/api/games/${getId}` },
+    { id: "search-hit", label: `search hit (name=${hit})`, path: `/api/games/search?name=${encodeURIComponent(hit)}` },
+    { id: "search-miss", label: `search miss (name=${miss})`, path: `/api/games/search?name=${encodeURIComponent(miss)}` },
+  ];
+}
+
+/**
+ * A read's same-I/O reference payloads, from the app's answer to it: a KV entry of the same shape
+ * and size as the one the app caches (stored as `bench-reference:<read id>`), and the ids of the
+ * rows it answers (the uncached reference's `?ids=`).
+ * @param {{ text: string, headers: Record<string, any> }} answer
+ */
+export function sameIoPayload(answer) {
+  const entry = { version: "v", etag: answer.headers.etag, headers: { "content-type": answer.headers["content-type"] }, body: answer.text };
+  const parsed = JSON.parse(answer.text);
+  const ids = (Array.isArray(parsed) ? parsed : [parsed]).map((g) => g.id).join(",");
+  return { entry, ids };
+}
+
 async function benchDataset(scriptPath, size, sources, withReferences) {
   let logLines = 0;
   let errorLines = [];
@@ -630,14 +655,8 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
     const storedKey = { authorization: `Bearer ${json(created).key}` };
 
     const { hit, miss } = SEARCH_TERMS;
-    const getId = gameId(Math.ceil(size / 2));
     const cacheKv = await mf.getKVNamespace("CACHE");
-    const reads = [
-      { id: "list", label: "list (GET /api/games, 100 rows)", path: "/api/games" },
-      { id: "get", label: `get by id (GET /api/games/${getId})`, path: `/api/games/${getId}` },
-      { id: "search-hit", label: `search hit (name=${hit})`, path: `/api/games/search?name=${encodeURIComponent(hit)}` },
-      { id: "search-miss", label: `search miss (name=${miss})`, path: `/api/games/search?name=${encodeURIComponent(miss)}` },
-    ].filter((r) => !READS || READS.includes(r.id));
+    const reads = readsAt(size).filter((r) => !READS || READS.includes(r.id));
 
     // Sanity probes: right status, sensible bodies, the cache behaving as the scenario assumes.
     const facts = {};
@@ -657,12 +676,9 @@ async function benchDataset(scriptPath, size, sources, withReferences) {
         if (r.id !== "get" && fresh.text !== first.text) throw new Error(`${unique(n)}: not the same page as ${r.path}`);
       }
       facts[r.id] = { total: first.headers["x-total-count"], bytes: Buffer.byteLength(first.text), rows: Array.isArray(json(first)) ? json(first).length : 1 };
-      // The same-I/O references' payloads: an entry of the same shape and size as the one the
-      // app caches for this read, and the ids of the rows it answers.
-      const entry = { version: "v", etag: first.headers.etag, headers: { "content-type": first.headers["content-type"] }, body: first.text };
+      const { entry, ids } = sameIoPayload(first);
       await /** @type {any} */ (cacheKv).put(`bench-reference:${r.id}`, JSON.stringify(entry));
-      const rows = Array.isArray(json(first)) ? json(first) : [json(first)];
-      sameIo[r.id] = { ids: rows.map((g) => g.id).join(",") };
+      sameIo[r.id] = { ids };
     }
     if (facts["search-hit"] && Number(facts["search-hit"].total) === 0) throw new Error(`search term "${hit}" matches nothing at ${size} games`);
     if (facts["search-miss"] && Number(facts["search-miss"].total) !== 0) throw new Error(`search term "${miss}" matches ${facts["search-miss"].total} games`);

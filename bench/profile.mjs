@@ -25,12 +25,12 @@ import {
   ADMIN_KEY,
   applyMigrations,
   bundleWorker,
-  gameId,
   load,
   loadSourceGames,
   miniflareOptions,
+  readsAt,
   request,
-  SEARCH_TERMS,
+  sameIoPayload,
   seed,
   uncachedPaths,
 } from "./api.bench.mjs";
@@ -127,12 +127,7 @@ async function main() {
     await applyMigrations(db);
     await seed(db, size, loadSourceGames());
     const admin = { authorization: `Bearer ${ADMIN_KEY}` };
-    const paths = {
-      list: "/api/games",
-      get: `/api/games/${gameId(Math.ceil(size / 2))}`,
-      "search-hit": `/api/games/search?name=${encodeURIComponent(SEARCH_TERMS.hit)}`,
-      "search-miss": `/api/games/search?name=${encodeURIComponent(SEARCH_TERMS.miss)}`,
-    };
+    const paths = Object.fromEntries(readsAt(size).map((r) => [r.id, r.path]));
     const p = paths[args.read];
     if (!p) throw new Error(`--read: one of ${Object.keys(paths).join(", ")}`);
     // Loads to run first (`--before get:8,search-miss-cached:4`), to see how an earlier load's
@@ -152,12 +147,9 @@ async function main() {
     /** @type {{ path?: string, headers?: Record<string, string>, unique?: (n: number) => string }} */
     let driven = { path: p, headers: admin, unique };
     if (args.reference) {
-      // The payloads bench:api gives the references: a copy of the app's entry, the read's row ids.
-      const body = /** @type {{ text: string, headers: Record<string, string> }} */ (first).text;
-      const entry = { version: "v", etag: first.headers.etag, headers: { "content-type": first.headers["content-type"] }, body };
+      // The payloads bench:api gives the references.
+      const { entry, ids } = sameIoPayload(/** @type {any} */ (first));
       await /** @type {any} */ (await mf.getKVNamespace("CACHE")).put(`bench-reference:${args.read}`, JSON.stringify(entry));
-      const parsed = JSON.parse(body);
-      const ids = (Array.isArray(parsed) ? parsed : [parsed]).map((g) => g.id).join(",");
       driven = {
         path: `/api/${args.read}${args.uncached ? `?ids=${ids}` : ""}`,
         headers: { host: `same-io-${args.uncached ? "uncached" : "cached"}-routed.reference` },

@@ -53,28 +53,6 @@ export interface DatabaseSession {
 /** Opens a session (the platform's port; one per request, queue message or cron run). */
 export type OpenSession = (start: SessionStart) => DatabaseSession;
 
-/**
- * `deps` whose queries run in a new session: the deps of one invocation (a request, a queue
- * message, a cron run), built from the isolate's.
- */
-export function inSession<D extends { db: Database; sessions: OpenSession }>(deps: D, start: SessionStart): D & { session: DatabaseSession } {
-  return withSession(deps, deps.sessions(start));
-}
-
-/**
- * `deps` whose queries run in `session`. Its `db` is read from the session when first used, so
- * an invocation that never queries (a cached read) never builds a drizzle instance.
- */
-export function withSession<D extends { db: Database }>(deps: D, session: DatabaseSession): D & { session: DatabaseSession } {
-  return {
-    ...deps,
-    session,
-    get db() {
-      return session.db;
-    },
-  };
-}
-
 /** The bookmark of a database that has no history to name: every state is at least this fresh. */
 export const ORIGIN_BOOKMARK: Bookmark = "00000000-00000000-00000000-00000000000000000000000000000000";
 

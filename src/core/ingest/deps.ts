@@ -12,7 +12,7 @@ export interface IngestDeps {
   config: AppConfig;
   /**
    * The isolate's database: outside a session, D1 runs every query on the primary. Invocation
-   * deps (`inSession`, data/database.ts) replace it with their session's.
+   * deps (`inSession`, services/deps.ts) replace it with their session's.
    */
   db: Database;
   /** Opens a session on the database: one per request, queue message or cron run. */

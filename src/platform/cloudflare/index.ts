@@ -3,7 +3,7 @@
 // request, a cron firing and a queue batch arrive, and how a queue message is acked or retried.
 import { ConfigError } from "../../core/config";
 import { createMisconfigurationAlarm, logInvalidConfiguration, MISCONFIGURED_RETRY_DELAY_SECONDS } from "../../core/compose/misconfiguration";
-import { inSession } from "../../core/data/database";
+import { inSession } from "../../core/services/deps";
 import type { IngestMessage } from "../../core/domain/ingest";
 import { createApp } from "../../core/http/app";
 import type { AppDeps } from "../../core/http/env";

@@ -1,4 +1,5 @@
 import { createMiddleware } from "hono/factory";
+import { inSession } from "../../services/deps";
 import { startAtLeast, type SessionStart } from "../../domain/bookmark";
 import type { AppEnv } from "../env";
 import { validationError } from "../problem";
@@ -27,20 +28,9 @@ export const databaseSession = () =>
       // The read cache holds a cached answer to it too (http/middleware/read-cache.ts).
       c.set("requestBookmark", requested);
     }
-    const { deps } = c.env;
-    const session = deps.sessions(start);
-    // `db` read from the session at first use (as data/database.ts `withSession`): a cached read
-    // never queries, so it never builds a drizzle instance.
-    c.env = {
-      ...c.env,
-      deps: {
-        ...deps,
-        session,
-        get db() {
-          return session.db;
-        },
-      },
-    };
+    const deps = inSession(c.env.deps, start);
+    const { session } = deps;
+    c.env = { ...c.env, deps };
     await next();
     const bookmark = session.bookmark();
     if (bookmark !== null) c.header(BOOKMARK_HEADER, bookmark);

@@ -117,7 +117,8 @@ async function entryOf(c: Context<AppEnv>, version: string): Promise<CachedRead>
 /** An entry in the isolate's memory, and whether KV has it too. */
 export type HeldRead = CachedRead & { inKv: boolean };
 
-type Lookup = { version: string; bookmark: Bookmark | null; value: CachedRead | null; held?: HeldRead };
+/** The current data version, and the entry for the key when one is current at it. */
+type Lookup = { version: string; bookmark: Bookmark | null; entry: CachedRead | null; held?: HeldRead };
 
 /**
  * Whether `entry` answers reads at `version`: computed at that version, and younger than
@@ -129,31 +130,32 @@ function isCurrent(c: Context<AppEnv>, entry: CachedRead, version: string): bool
 }
 
 /**
- * The current data version and the entry for `key`: from this isolate's memory when it holds the
- * entry at that version (only the version is read from KV), else both from KV in one round trip.
+ * The current data version and the entry for `key`, if current: from this isolate's memory when
+ * it holds the entry at that version (only the version is read from KV), else both from KV in one
+ * round trip.
  */
 async function lookup(c: Context<AppEnv>, key: string): Promise<Lookup> {
   const { dataVersion, readCacheMemory: memory } = c.env.deps;
   const held = memory.get(key);
   if (held) {
     const current = await dataVersion.read();
-    if (isCurrent(c, held, current.version)) return { ...current, value: held, held };
+    if (isCurrent(c, held, current.version)) return { ...current, entry: held, held };
     memory.delete(key);
   }
-  const stored = await dataVersion.readWith<CachedRead>(key);
-  const entry = stored.value;
-  if (entry && entry.storedAt !== undefined && isCurrent(c, entry, stored.version)) memory.set(key, { ...entry, inKv: true });
-  return stored;
+  const { version, bookmark, value } = await dataVersion.readWith<CachedRead>(key);
+  const entry = value && isCurrent(c, value, version) ? value : null;
+  if (entry?.storedAt !== undefined) memory.set(key, { ...entry, inKv: true });
+  return { version, bookmark, entry };
 }
 
 /** Writes an entry to KV after the response; a failure leaves the cache as good as it was. */
-function storeInKv(c: Context<AppEnv>, key: string, entry: CachedRead) {
+function storeInKv(c: Context<AppEnv>, key: string, held: HeldRead) {
   const { kv, log } = c.env.deps;
-  const { version, storedAt, bookmark, etag, headers, body } = entry;
-  const ageSeconds = storedAt === undefined ? 0 : (c.env.deps.now().getTime() - storedAt) / 1000;
+  const { inKv: _inKv, ...entry } = held;
+  const ageSeconds = entry.storedAt === undefined ? 0 : (c.env.deps.now().getTime() - entry.storedAt) / 1000;
   c.env.defer(
     Promise.resolve()
-      .then(() => kv.put(key, { version, storedAt, bookmark, etag, headers, body }, { ttlSeconds: Math.ceil(ENTRY_TTL_SECONDS - ageSeconds) }))
+      .then(() => kv.put(key, entry, { ttlSeconds: Math.ceil(ENTRY_TTL_SECONDS - ageSeconds) }))
       // Info, not warn: mostly a 429 because another request stored the same entry within the
       // second (KV takes one write per second to a key), which leaves the cache as good.
       .catch((error) => log.info("read cache store failed", { requestId: c.get("requestId"), error: describeError(error) })),
@@ -191,13 +193,13 @@ export const readCache = () =>
       c.res = respond(c, fresh);
       return;
     }
-    const { version, bookmark, value: entry, held } = stored;
+    const { version, bookmark, entry, held } = stored;
     // A miss reads at least as fresh as the write that made this version (a replica that has not
     // seen it waits, or the primary answers), so old data is never stored under it. A hit reports
     // that bookmark too (X-D1-Bookmark): its entry is at least that fresh.
     if (bookmark) c.env.deps.session?.requireAtLeast(bookmark);
 
-    if (entry && isCurrent(c, entry, version) && freshEnoughFor(entry, c.get("requestBookmark"))) {
+    if (entry && freshEnoughFor(entry, c.get("requestBookmark"))) {
       c.set("cacheStatus", "HIT");
       c.header("X-Cache", "HIT");
       // Read again from memory: worth sharing with every other isolate.
