@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { callJson, callSettled as send, createKey, type Settled } from "../../../helpers/api";
 import { generatedRows, seedRows } from "../../../helpers/games";
-import { cacheFaults, isolateDeps } from "../../../support/limited-env";
+import { cacheFaults, cacheWriteRate, isolateDeps } from "../../../support/limited-env";
 import { waitFor } from "../../../support/wait";
 import { sampleGame } from "../../../support/client";
 import { DATA_VERSION_KEY } from "../../../../src/core/data/data-version";
@@ -277,6 +277,17 @@ describe("entries held in isolate memory", () => {
     memory.set(key, { ...held, storedAt: held.storedAt! - 300_001 });
     const res = await send("/api/games?platform=ios&limit=5");
     expect(res.headers.get("X-Cache")).toBe("MISS");
+  });
+
+  it("two reads at once of an entry held only in memory write it to KV once", async () => {
+    const path = "/api/games?platform=ios&limit=4";
+    const key = "read:GET /api/games?limit=4&platform=ios ";
+    for (let i = 0; i < 2; i++) expect((await send(path)).headers.get("X-Cache")).toBe("MISS");
+    const attempts = () => cacheWriteRate.writesTo(key).length + cacheWriteRate.refused.filter((r) => r.key === key).length;
+    const before = attempts();
+    const reads = await Promise.all([send(path), send(path), send(path)]);
+    expect(reads.map((r) => r.headers.get("X-Cache"))).toEqual(["HIT", "HIT", "HIT"]);
+    expect(attempts() - before).toBe(1);
   });
 
   it("an entry written to KV after a while in memory answers no longer than 300 s from when it was computed either", async () => {
